@@ -1,0 +1,1 @@
+"""What every room shares: settings, database start-up, auth, credentials, local stores, CLI."""

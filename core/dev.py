@@ -1,0 +1,105 @@
+"""`invoicescan dev`: everything one developer needs, in one terminal.
+
+Starts the embedded store when MONGODB_URL is unset, a redis-server under DATA_DIR when nothing
+answers at REDIS_URL, then one worker process, beat and the API. Ctrl-C or SIGTERM stops every
+child, newest first.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from types import FrameType
+from urllib.parse import urlparse
+
+from core.auth import issue_token
+from core.processes import ChildProcesses, port_open, redis_server_argv, wait_for_port
+from core.settings import Settings
+
+DEV_ADMIN_TOKEN_TTL = 7 * 24 * 3600
+
+
+def run_dev(settings: Settings, *, host: str, port: int) -> int:
+    """Run the local stack until a signal or a child's death; the exit code."""
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    children = ChildProcesses()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        _start_stores(settings, children)
+        children.python(
+            "worker",
+            "celery",
+            "-A",
+            "tasks.celery_app",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "-Q",
+            "email_scanning",
+            "--concurrency",
+            "1",
+            "--hostname",
+            "dev@%h",
+        )
+        children.python(
+            "beat",
+            "celery",
+            "-A",
+            "tasks.celery_app",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(settings.DATA_DIR / "celerybeat-schedule"),
+        )
+        api = children.python(
+            "api",
+            "uvicorn",
+            "graph.app:app",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--ws-ping-interval",
+            "20",
+        )
+        wait_for_port(host, port, 60, api)
+        _print_banner(host, port)
+        while not stop.wait(0.5):
+            exited = children.first_exited()
+            if exited:
+                print(f"invoicescan dev: {exited[0]} exited with {exited[1]}", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        children.stop_all()
+
+
+def _start_stores(settings: Settings, children: ChildProcesses) -> None:
+    if settings.uses_embedded_store:
+        store = children.python("localdb", "core.cli", "localdb")
+        wait_for_port(settings.LOCALDB_HOST, settings.LOCALDB_PORT, 30, store)
+    redis_url = urlparse(settings.REDIS_URL)
+    redis_host, redis_port = redis_url.hostname or "127.0.0.1", redis_url.port or 6379
+    if not port_open(redis_host, redis_port):
+        redis = children.start(
+            "redis", redis_server_argv(redis_host, redis_port, settings.DATA_DIR / "redis")
+        )
+        wait_for_port(redis_host, redis_port, 30, redis)
+
+
+def _print_banner(host: str, port: int) -> None:
+    token = issue_token("dev-admin", admin=True, ttl_seconds=DEV_ADMIN_TOKEN_TTL)
+    print(
+        f"\ninvoicescan is up.\n  GraphiQL:  http://{host}:{port}/graphql\n"
+        f"  Dev admin token (7 days); in GraphiQL's headers:\n"
+        f'  {{"Authorization": "Bearer {token}"}}\n',
+        flush=True,
+    )

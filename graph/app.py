@@ -1,0 +1,95 @@
+"""The Starlette application: GraphQL over HTTP and websockets, health, and the lifespan that owns
+every connection (MongoDB, Redis, broadcaster)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from broadcaster import Broadcast
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from core.auth import principal_from_header
+from core.database import connect_database
+from core.errors import Unauthenticated
+from core.settings import settings
+from graph.context import Context
+from graph.schema import schema
+
+log = logging.getLogger(__name__)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our context and websocket authentication."""
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None = None
+    ) -> Context:
+        return Context(
+            request=request, response=response if isinstance(response, Response) else None
+        )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        header = next(
+            (str(value) for key, value in params.items() if key.lower() == "authorization"), None
+        )
+        try:
+            context.ws_principal = principal_from_header(header)
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError(
+                {"code": "UNAUTHENTICATED", "message": exc.message}
+            ) from exc
+        return None
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    mongo = await connect_database()
+    redis = Redis.from_url(settings.REDIS_URL)
+    broadcast = Broadcast(settings.REDIS_URL)
+    await broadcast.connect()
+    app.state.redis = redis
+    app.state.broadcast = broadcast
+    try:
+        yield
+    finally:
+        await broadcast.disconnect()
+        await redis.aclose()
+        await mongo.close()
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process serves requests."""
+    return PlainTextResponse("ok")
+
+
+def create_app(**graphql_options: Any) -> Starlette:
+    """Build the application; options go to Strawberry's GraphQL view."""
+    graphql = GraphQLApp(
+        schema,
+        graphql_ide="graphiql",
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        **graphql_options,
+    )
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+        ],
+        lifespan=lifespan,
+    )
+
+
+app = create_app()

@@ -1,0 +1,55 @@
+"""The per-request (per-websocket-connection) context: the caller and the app's connections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from broadcaster import Broadcast
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from core.auth import Principal, principal_from_header
+from core.errors import Forbidden, Unauthenticated
+
+
+@dataclass
+class Context:
+    """What resolvers see as `info.context`.
+
+    Over HTTP the caller comes from the Authorization header; over a websocket Strawberry builds
+    the context once per connection and `on_ws_connect` sets `ws_principal` from connection_init.
+    """
+
+    request: Request | WebSocket
+    response: Response | None
+    connection_params: dict[str, Any] | None = None
+    ws_principal: Principal | None = None
+    _http_principal: Principal | None = field(default=None, repr=False)
+
+    @property
+    def redis(self) -> Redis:
+        return self.request.app.state.redis
+
+    @property
+    def broadcast(self) -> Broadcast:
+        return self.request.app.state.broadcast
+
+    def user(self) -> Principal:
+        """The authenticated caller; raises Unauthenticated."""
+        if isinstance(self.request, WebSocket):
+            if self.ws_principal is None:
+                raise Unauthenticated("Send a token in the connection_init payload")
+            return self.ws_principal
+        if self._http_principal is None:
+            self._http_principal = principal_from_header(self.request.headers.get("authorization"))
+        return self._http_principal
+
+    def admin(self) -> Principal:
+        """The caller if an admin; raises Unauthenticated or Forbidden."""
+        principal = self.user()
+        if not principal.is_admin:
+            raise Forbidden("This operation is for admins")
+        return principal

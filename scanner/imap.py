@@ -1,0 +1,132 @@
+"""IMAP access: log in (password or XOAUTH2), search a window on the server, fetch in batches."""
+
+from __future__ import annotations
+
+import imaplib
+import re
+import ssl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+
+from models.enums import ImapSecurity
+
+# How many UIDs one FETCH asks for: few round trips, bounded memory per batch.
+FETCH_BATCH_SIZE = 50
+
+_UID_RE = re.compile(rb"\bUID (\d+)")
+
+
+class ImapError(Exception):
+    """Logging in or talking to the server failed; the message is safe to show to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImapLogin:
+    """Where and how to log in. Exactly one of password and oauth2_token is set."""
+
+    host: str
+    port: int
+    security: ImapSecurity
+    username: str
+    password: str | None = None
+    oauth2_token: str | None = None
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMessage:
+    """One message as the server holds it."""
+
+    uid: int
+    internal_date: datetime | None
+    raw: bytes
+
+
+def _mailbox_for(login: ImapLogin) -> BaseMailBox:
+    if login.security is ImapSecurity.SSL:
+        return MailBox(
+            login.host, login.port, timeout=login.timeout, ssl_context=ssl.create_default_context()
+        )
+    if login.security is ImapSecurity.STARTTLS:
+        return MailBoxStartTls(
+            login.host, login.port, timeout=login.timeout, ssl_context=ssl.create_default_context()
+        )
+    return MailBoxUnencrypted(login.host, login.port, timeout=login.timeout)
+
+
+class ImapSession:
+    """A logged-in IMAP connection; use as a context manager."""
+
+    def __init__(self, login: ImapLogin) -> None:
+        self._login = login
+        self._mailbox: BaseMailBox | None = None
+
+    def __enter__(self) -> ImapSession:
+        login = self._login
+        try:
+            mailbox = _mailbox_for(login)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise ImapError(f"Cannot connect to {login.host}:{login.port}: {exc}") from exc
+        try:
+            if login.oauth2_token is not None:
+                mailbox.xoauth2(login.username, login.oauth2_token, initial_folder=None)
+            else:
+                mailbox.login(login.username, login.password or "", initial_folder=None)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            mailbox.client.shutdown()
+            raise ImapError(f"Login to {login.host} failed: {exc}") from exc
+        self._mailbox = mailbox
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._mailbox is not None:
+            try:
+                self._mailbox.logout()
+            except (OSError, imaplib.IMAP4.error):
+                self._mailbox.client.shutdown()
+            self._mailbox = None
+
+    @property
+    def mailbox(self) -> BaseMailBox:
+        if self._mailbox is None:
+            raise RuntimeError("ImapSession used outside its with-block")
+        return self._mailbox
+
+    def search_since(self, folder: str, since: date) -> list[int]:
+        """UIDs in `folder` whose INTERNALDATE is on or after `since`, searched on the server."""
+        self.mailbox.folder.set(folder, readonly=True)
+        return sorted(int(uid) for uid in self.mailbox.uids(AND(date_gte=since)))
+
+    def fetch_batch(self, uids: list[int]) -> list[FetchedMessage]:
+        """Whole messages of the selected folder in one round trip; BODY.PEEK leaves the
+        messages unread. Callers keep batches near FETCH_BATCH_SIZE to bound memory."""
+        typ, data = self.mailbox.client.uid(
+            "FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE BODY.PEEK[])"
+        )
+        if typ != "OK":
+            raise ImapError(f"FETCH failed: {data!r}")
+        return list(_parse_fetch_response(data))
+
+
+def _parse_fetch_response(data: list[object]) -> Iterator[FetchedMessage]:
+    for item in data:
+        if not isinstance(item, tuple) or len(item) != 2:
+            continue  # the closing b")" of each message
+        header, raw = item
+        uid_match = _UID_RE.search(header)
+        if uid_match is None:
+            continue
+        yield FetchedMessage(
+            uid=int(uid_match.group(1)), internal_date=_internal_date(header), raw=bytes(raw)
+        )
+
+
+def _internal_date(header: bytes) -> datetime | None:
+    parsed = imaplib.Internaldate2tuple(header)
+    if parsed is None:
+        return None
+    return datetime.fromtimestamp(time.mktime(parsed), UTC)

@@ -1,0 +1,1 @@
+"""Celery: the app, the scan tasks and the progress events workers publish."""

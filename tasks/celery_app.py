@@ -1,0 +1,42 @@
+"""The one Celery app: `celery -A tasks.celery_app worker -Q email_scanning` runs it.
+
+Configured as the old system ran scans: queue `email_scanning`, concurrency from settings,
+30 min hard and 25 min soft time limit, a fresh process every 50 tasks, late acks with a prefetch
+of one (a long scan never waits behind another on a busy worker), and task events for Flower.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from core.settings import settings
+
+SCAN_QUEUE = "email_scanning"
+
+app = Celery("invoicescan", broker=settings.broker_url, backend=settings.result_backend)
+app.conf.update(
+    include=["tasks.scan"],
+    task_default_queue=SCAN_QUEUE,
+    task_routes={"scans.*": {"queue": SCAN_QUEUE}},
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    timezone="UTC",
+    enable_utc=True,
+    worker_concurrency=settings.CELERY_WORKER_CONCURRENCY,
+    task_time_limit=30 * 60,
+    task_soft_time_limit=25 * 60,
+    worker_max_tasks_per_child=50,
+    task_acks_late=True,
+    worker_prefetch_multiplier=1,
+    # A worker killed mid-scan returns its message to the queue instead of acking it.
+    task_reject_on_worker_lost=True,
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    # Task state lives in MongoDB; Celery's own results would only duplicate it in Redis.
+    task_ignore_result=True,
+    # Redelivery of an unacked message waits this long: it must exceed the 30 min hard limit,
+    # or a scan still running would be handed to a second worker.
+    broker_transport_options={"visibility_timeout": 3600},
+    broker_connection_retry_on_startup=True,
+)

@@ -1,0 +1,57 @@
+"""Start a scan: store the PENDING task, tell subscribers, queue the Celery message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from pymongo.errors import DuplicateKeyError
+from redis.asyncio import Redis
+
+from core.errors import Conflict, ServiceUnavailable
+from models import EmailAccount, ScanTask
+from models.enums import ScanType, TaskStatus
+from tasks.progress import TaskState, publish_task_state
+from tasks.scan import scan_mailbox
+
+log = logging.getLogger(__name__)
+
+
+async def start_scan(
+    account: EmailAccount, scan_type: ScanType, months: int, redis: Redis
+) -> ScanTask:
+    """Create and queue a scan of `account`.
+
+    MongoDB's unique index on active tasks decides a race between two starts; the loser gets
+    Conflict naming the running task.
+    """
+    task = ScanTask(
+        id=str(uuid.uuid4()),
+        account_id=str(account.id),
+        user_id=account.user_id,
+        scan_type=scan_type,
+        months=months,
+    )
+    try:
+        await task.insert()
+    except DuplicateKeyError:
+        running = await ScanTask.find_one(
+            ScanTask.account_id == str(account.id),
+            ScanTask.active == True,  # noqa: E712
+        )
+        raise Conflict(
+            "A scan of this account is already pending or running",
+            taskId=running.id if running else None,
+        ) from None
+    await publish_task_state(redis, TaskState.from_document(task))
+    try:
+        # apply_async does blocking broker I/O; keep it off the event loop.
+        await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
+    except Exception as exc:
+        log.exception("could not queue scan %s", task.id)
+        await ScanTask.apply_changes(
+            task.id, {"status": TaskStatus.FAILURE, "error": "Could not queue the scan"}
+        )
+        raise ServiceUnavailable("The task queue is unavailable; try again shortly") from exc
+    return task

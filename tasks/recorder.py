@@ -1,0 +1,121 @@
+"""Keeps a running scan's ScanTask document current and publishes each stored change.
+
+Writes are throttled: at most one every 100 ms, at least one per percent of progress or every 2 s,
+and always the terminal one, so a fast mailbox does not flood MongoDB and Redis.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+
+from models import ScanTask
+from models.email_account import utcnow
+from models.enums import TaskStatus
+from tasks.progress import TaskState, publish_task_state
+
+MIN_INTERVAL_SECONDS = 0.1
+MAX_SILENCE_SECONDS = 2.0
+
+
+class TaskNoLongerRunning(Exception):
+    """The task left PROGRESS under the worker (cancelled, or finished elsewhere): stop."""
+
+
+class TaskRecorder:
+    """The worker's view of one running task; the only writer of its counters."""
+
+    def __init__(self, task: ScanTask, redis: Redis) -> None:
+        self.task = task
+        self._redis = redis
+        self._started = time.monotonic()
+        self._last_write = 0.0
+        self._last_progress = task.progress
+
+    async def start(self) -> bool:
+        """Move PENDING to PROGRESS; False when the task is not PENDING any more (it was
+        cancelled, or this is a redelivery of a task that already ran)."""
+        now = utcnow()
+        changes = {
+            "status": TaskStatus.PROGRESS,
+            "current_status": "Connecting",
+            "started_at": now,
+            "heartbeat_at": now,
+        }
+        stored = await ScanTask.apply_changes(self.task.id, changes, only_if={TaskStatus.PENDING})
+        if stored is None:
+            return False
+        await self._stored(stored)
+        return True
+
+    async def step(self, current_status: str, **changes: Any) -> None:
+        """Record a new step, with any other changes (always written)."""
+        await self._write({"current_status": current_status, **changes})
+
+    async def message_done(self, *, invoices: int, failed: bool, bytes_fetched: int) -> None:
+        """Count one message; written when the throttle allows."""
+        task = self.task
+        task.emails_scanned += 1
+        task.invoices_found += invoices
+        task.error_count += int(failed)
+        task.bytes_fetched += bytes_fetched
+        total = task.emails_total or 0
+        # 100 is kept for SUCCESS: the last message is not the end of the work.
+        task.progress = (
+            max(task.progress, min(99, task.emails_scanned * 100 // total)) if total else 0
+        )
+        elapsed = time.monotonic() - self._last_write
+        progressed = task.progress != self._last_progress
+        if (progressed and elapsed >= MIN_INTERVAL_SECONDS) or elapsed >= MAX_SILENCE_SECONDS:
+            await self._write({})
+
+    async def finish(self, status: TaskStatus, *, error: str | None = None) -> None:
+        """Write the terminal state."""
+        finished = utcnow()
+        changes = {
+            "status": status,
+            "current_status": {TaskStatus.SUCCESS: "Done", TaskStatus.FAILURE: "Failed"}.get(
+                status, "Cancelled"
+            ),
+            "finished_at": finished,
+            "actual_duration_seconds": self._duration(finished),
+            "error": error,
+        }
+        if status is TaskStatus.SUCCESS:
+            changes["progress"] = 100
+        await self._write(changes)
+
+    def _counters(self) -> dict[str, Any]:
+        task = self.task
+        return {
+            "emails_scanned": task.emails_scanned,
+            "invoices_found": task.invoices_found,
+            "error_count": task.error_count,
+            "bytes_fetched": task.bytes_fetched,
+            "progress": task.progress,
+            "heartbeat_at": utcnow(),
+        }
+
+    def _duration(self, finished: datetime) -> float:
+        started = self.task.started_at
+        if started is None:
+            return round(time.monotonic() - self._started, 3)
+        return round((finished - started).total_seconds(), 3)
+
+    async def _write(self, changes: dict[str, Any]) -> None:
+        # The counters live in memory between writes; every write stores them with the change.
+        stored = await ScanTask.apply_changes(
+            self.task.id, {**self._counters(), **changes}, only_if={TaskStatus.PROGRESS}
+        )
+        if stored is None:
+            raise TaskNoLongerRunning(self.task.id)
+        await self._stored(stored)
+
+    async def _stored(self, stored: ScanTask) -> None:
+        self.task = stored
+        self._last_write = time.monotonic()
+        self._last_progress = stored.progress
+        await publish_task_state(self._redis, TaskState.from_document(stored))
