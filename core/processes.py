@@ -76,14 +76,23 @@ class ChildProcesses:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def start(self, name: str, argv: Sequence[str], **kwargs: object) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(list(argv), start_new_session=True, **kwargs)  # type: ignore[call-overload]
+    def start(
+        self, name: str, argv: Sequence[str], *, log: Path | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start `argv`; its output goes to `log` when given, else to our own terminal."""
+        if log is None:
+            process = subprocess.Popen(list(argv), start_new_session=True)
+        else:
+            with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+                process = subprocess.Popen(
+                    list(argv), start_new_session=True, stdout=out, stderr=subprocess.STDOUT
+                )
         self.children.append((name, process))
         return process
 
-    def python(self, name: str, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+    def python(self, name: str, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
         """Start `python -m ...` with this interpreter."""
-        return self.start(name, [sys.executable, "-m", *args], **kwargs)
+        return self.start(name, [sys.executable, "-m", *args], log=log)
 
     def first_exited(self) -> tuple[str, int] | None:
         for name, process in self.children:

@@ -1,0 +1,1 @@
+"""Helpers the test suite shares: real services started as child processes, mail generation."""

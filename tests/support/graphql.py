@@ -1,0 +1,74 @@
+"""A small GraphQL client for tests: HTTP requests and graphql-transport-ws subscriptions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import websockets
+
+from core.auth import issue_token
+
+
+def token_for(user: str, *, admin: bool = False) -> str:
+    return issue_token(user, admin=admin, ttl_seconds=3600)
+
+
+async def gql(
+    http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,
+    *, token: str | None = None,
+) -> dict[str, Any]:
+    """POST a GraphQL request and return the decoded body (data and errors)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await http.post("/graphql", json={"query": query, "variables": variables or {}},
+                               headers=headers)
+    assert response.status_code in (200, 400), response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def data_of(body: dict[str, Any]) -> dict[str, Any]:
+    assert not body.get("errors"), body["errors"]
+    return body["data"]  # type: ignore[no-any-return]
+
+
+class Subscription:
+    """One graphql-transport-ws connection, authenticated in connection_init."""
+
+    def __init__(self, api_url: str, token: str | None) -> None:
+        self.url = api_url.replace("http://", "ws://") + "/graphql"
+        self.token = token
+        self.ws: Any = None
+        self._next_id = 0
+
+    async def __aenter__(self) -> Subscription:
+        self.ws = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"])
+        payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        await self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        ack = json.loads(await self.ws.recv())
+        assert ack["type"] == "connection_ack", ack
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.ws.close()
+
+    async def start(self, query: str, variables: dict[str, Any] | None = None) -> str:
+        self._next_id += 1
+        op_id = str(self._next_id)
+        await self.ws.send(json.dumps({"id": op_id, "type": "subscribe",
+                                       "payload": {"query": query, "variables": variables or {}}}))
+        return op_id
+
+    async def messages(self, op_id: str) -> AsyncIterator[dict[str, Any]]:
+        """The `next` payloads of `op_id` until it completes; an `error` message raises."""
+        while True:
+            message = json.loads(await self.ws.recv())
+            if message.get("id") != op_id:
+                continue
+            if message["type"] == "next":
+                yield message["payload"]
+            elif message["type"] == "complete":
+                return
+            elif message["type"] == "error":
+                raise AssertionError(f"subscription error: {message['payload']}")
