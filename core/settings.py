@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Literal, Self
 from urllib.parse import urlparse
 
+from cryptography.fernet import Fernet
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that only make sense on a developer's machine; refused anywhere else.
-PLACEHOLDER_JWT_SECRET = "dev-only-change-me"
+PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -57,9 +58,20 @@ class Settings(BaseSettings):
     @field_validator("JWT_SECRET")
     @classmethod
     def _secret_length(cls, value: str) -> str:
-        if len(value) < 16:
-            raise ValueError("must be at least 16 characters")
+        # HS256 wants a key at least as long as its 32-byte hash.
+        if len(value.encode()) < 32:
+            raise ValueError("must be at least 32 bytes")
         return value
+
+    @field_validator("CREDENTIALS_KEY")
+    @classmethod
+    def _fernet_key(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                Fernet(value.encode())
+            except ValueError as exc:
+                raise ValueError("must be a Fernet key (Fernet.generate_key())") from exc
+        return value or None
 
     @model_validator(mode="after")
     def _no_placeholders_outside_dev(self) -> Self:

@@ -57,10 +57,22 @@ async def test_scan_500_messages_end_to_end(dovecot, worker, api_url, http, data
     dovecot.append("alice@example.com", "alice-pw", mailbox_contents())
     token = token_for("alice")
 
-    added = data_of(await gql(http, ADD_ACCOUNT, {"input": {
-        "email": "alice@example.com", "imapHost": "127.0.0.1", "imapPort": dovecot.port,
-        "security": "NONE", "password": "alice-pw",
-    }}, token=token))["addEmailAccount"]
+    added = data_of(
+        await gql(
+            http,
+            ADD_ACCOUNT,
+            {
+                "input": {
+                    "email": "alice@example.com",
+                    "imapHost": "127.0.0.1",
+                    "imapPort": dovecot.port,
+                    "security": "NONE",
+                    "password": "alice-pw",
+                }
+            },
+            token=token,
+        )
+    )["addEmailAccount"]
     assert added["username"] == "alice@example.com"
     assert added["security"] == "NONE"
 

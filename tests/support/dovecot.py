@@ -81,15 +81,21 @@ class Dovecot:
         wait_for_port(self.host, self.port, 20)
 
     def stop(self) -> None:
-        subprocess.run(["doveadm", "-c", str(self.config), "stop"], check=False,
-                       capture_output=True)
+        subprocess.run(
+            ["doveadm", "-c", str(self.config), "stop"], check=False, capture_output=True
+        )
 
     def add_user(self, username: str, password: str) -> None:
         with (self.base / "users").open("a") as users:
             users.write(f"{username}:{{PLAIN}}{password}::::::\n")
 
-    def append(self, username: str, password: str, messages: list[tuple[bytes, datetime]],
-               folder: str = "INBOX") -> None:
+    def append(
+        self,
+        username: str,
+        password: str,
+        messages: list[tuple[bytes, datetime]],
+        folder: str = "INBOX",
+    ) -> None:
         """APPEND raw messages with the given INTERNALDATEs."""
         client = imaplib.IMAP4(self.host, self.port)
         try:

