@@ -26,7 +26,7 @@ SAMPLE_ENV = {
 
 
 def interpolate(value: str) -> str:
-    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} with SAMPLE_ENV, like `docker compose`."""
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error}, filled from SAMPLE_ENV."""
 
     def one(match: re.Match[str]) -> str:
         name, op, arg = match.group(1), match.group(2), match.group(3)
