@@ -42,7 +42,7 @@ def test_expired_within_leeway_still_accepted() -> None:
 
 def test_other_algorithms_and_secrets_are_refused() -> None:
     claims = {"sub": "a", "role": "admin", "exp": int(time.time()) + 60}
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = jwt.encode(claims, "", algorithm="none")
     forged = jwt.encode(claims, "another-secret-of-enough-length-for-hs256", algorithm="HS256")
     with warnings.catch_warnings():  # PyJWT warns that the secret is short for SHA-512
         warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import websockets
+from websockets.typing import Subprotocol
 
 from core.auth import issue_token
 
@@ -29,12 +30,12 @@ async def gql(
         "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
     )
     assert response.status_code in (200, 400), response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def data_of(body: dict[str, Any]) -> dict[str, Any]:
     assert not body.get("errors"), body["errors"]
-    return body["data"]  # type: ignore[no-any-return]
+    return body["data"]
 
 
 class Subscription:
@@ -47,7 +48,7 @@ class Subscription:
         self._next_id = 0
 
     async def __aenter__(self) -> Subscription:
-        self.ws = await websockets.connect(self.url, subprotocols=["graphql-transport-ws"])
+        self.ws = await websockets.connect(self.url, subprotocols=[Subprotocol("graphql-transport-ws")])
         payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         await self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await self.ws.recv())
