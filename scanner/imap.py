@@ -7,12 +7,17 @@ import re
 import ssl
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools.errors import ImapToolsError
 
 from models.enums import ImapSecurity
+
+# What a failing server or connection raises through imaplib and imap-tools.
+_IMAP_FAILURES = (OSError, imaplib.IMAP4.error, ImapToolsError)
 
 # How many UIDs one FETCH asks for: few round trips, bounded memory per batch.
 FETCH_BATCH_SIZE = 50
@@ -69,14 +74,14 @@ class ImapSession:
         login = self._login
         try:
             mailbox = _mailbox_for(login)
-        except (OSError, imaplib.IMAP4.error) as exc:
+        except _IMAP_FAILURES as exc:
             raise ImapError(f"Cannot connect to {login.host}:{login.port}: {exc}") from exc
         try:
             if login.oauth2_token is not None:
                 mailbox.xoauth2(login.username, login.oauth2_token, initial_folder=None)
             else:
                 mailbox.login(login.username, login.password or "", initial_folder=None)
-        except (OSError, imaplib.IMAP4.error) as exc:
+        except _IMAP_FAILURES as exc:
             mailbox.client.shutdown()
             raise ImapError(f"Login to {login.host} failed: {exc}") from exc
         self._mailbox = mailbox
@@ -86,7 +91,7 @@ class ImapSession:
         if self._mailbox is not None:
             try:
                 self._mailbox.logout()
-            except (OSError, imaplib.IMAP4.error):
+            except _IMAP_FAILURES:
                 self._mailbox.client.shutdown()
             self._mailbox = None
 
@@ -98,18 +103,29 @@ class ImapSession:
 
     def search_since(self, folder: str, since: date) -> list[int]:
         """UIDs in `folder` whose INTERNALDATE is on or after `since`, searched on the server."""
-        self.mailbox.folder.set(folder, readonly=True)
-        return sorted(int(uid) for uid in self.mailbox.uids(AND(date_gte=since)))
+        with _as_imap_error(f"Searching {folder}"):
+            self.mailbox.folder.set(folder, readonly=True)
+            return sorted(int(uid) for uid in self.mailbox.uids(AND(date_gte=since)))
 
     def fetch_batch(self, uids: list[int]) -> list[FetchedMessage]:
         """Whole messages of the selected folder in one round trip; BODY.PEEK leaves the
         messages unread. Callers keep batches near FETCH_BATCH_SIZE to bound memory."""
-        typ, data = self.mailbox.client.uid(
-            "FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE BODY.PEEK[])"
-        )
+        with _as_imap_error("Fetching messages"):
+            typ, data = self.mailbox.client.uid(
+                "FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE BODY.PEEK[])"
+            )
         if typ != "OK":
             raise ImapError(f"FETCH failed: {data!r}")
         return list(_parse_fetch_response(data))
+
+
+@contextmanager
+def _as_imap_error(action: str) -> Iterator[None]:
+    """Turn a connection or protocol failure into ImapError, which ends the scan as FAILURE."""
+    try:
+        yield
+    except _IMAP_FAILURES as exc:
+        raise ImapError(f"{action} failed: {exc}") from exc
 
 
 def _parse_fetch_response(data: list[object]) -> Iterator[FetchedMessage]:

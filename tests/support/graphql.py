@@ -48,7 +48,9 @@ class Subscription:
         self._next_id = 0
 
     async def __aenter__(self) -> Subscription:
-        self.ws = await websockets.connect(self.url, subprotocols=[Subprotocol("graphql-transport-ws")])
+        self.ws = await websockets.connect(
+            self.url, subprotocols=[Subprotocol("graphql-transport-ws")]
+        )
         payload = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         await self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await self.ws.recv())
