@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import pytest
@@ -189,9 +190,7 @@ async def test_websocket_without_a_valid_token_is_refused(api_url) -> None:
         async with websockets.connect(
             url, subprotocols=[Subprotocol("graphql-transport-ws")]
         ) as ws:
-            await ws.send(
-                '{"type": "connection_init", "payload": %s}' % __import__("json").dumps(payload)
-            )
+            await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await ws.recv()
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
