@@ -15,7 +15,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.support.services import Services, free_port
+from tests.support.services import Services, Worker, free_port
 
 BASE = Path(tempfile.mkdtemp(prefix="invoicescan-tests-", dir="/tmp"))
 BASE.chmod(0o755)  # Dovecot's processes run as nobody and must reach their files below
@@ -78,7 +78,7 @@ def dovecot(services: Services) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def worker(services: Services, redis_url: str, database: object) -> object:
+def worker(services: Services, redis_url: str, database: object) -> Worker:
     return services.start_worker("test-worker", concurrency=2)
 
 

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.processes import ChildProcesses, redis_server_argv, wait_for_port
@@ -31,6 +32,24 @@ def wait_for_log_line(
             )
         time.sleep(0.1)
     raise TimeoutError(f"{needle!r} not in {log} after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Worker:
+    """A Celery worker process and its log."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def wait_for_task(self, task_id: str, timeout: float = 30) -> None:
+        """Wait until the worker logs that task `task_id` finished (succeeded or raised)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log.read_text(errors="replace")
+            if f"[{task_id}] succeeded" in text or f"[{task_id}] raised" in text:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"task {task_id} did not finish within {timeout} s")
 
 
 class Services:
@@ -64,7 +83,7 @@ class Services:
         )
         wait_for_port("127.0.0.1", port, 30, process)
 
-    def start_worker(self, name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
+    def start_worker(self, name: str, concurrency: int = 2) -> Worker:
         log = self._log(f"worker-{name}")
         process = self.children.python(
             f"worker-{name}",
@@ -85,7 +104,7 @@ class Services:
             log=log,
         )
         wait_for_log_line(log, "ready.", process, 60)
-        return process
+        return Worker(process, log)
 
     def start_api(self, port: int) -> None:
         process = self.children.python(
