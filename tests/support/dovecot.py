@@ -6,6 +6,7 @@ import imaplib
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -86,8 +87,22 @@ class Dovecot:
         )
 
     def add_user(self, username: str, password: str) -> None:
+        """Add a user and wait until Dovecot accepts its login: Dovecot re-reads a changed
+        passwd-file at most once a second."""
         with (self.base / "users").open("a") as users:
             users.write(f"{username}:{{PLAIN}}{password}::::::\n")
+        deadline = time.monotonic() + 5
+        while True:
+            client = imaplib.IMAP4(self.host, self.port)
+            try:
+                client.login(username, password)
+                client.logout()
+                return
+            except imaplib.IMAP4.error:
+                client.shutdown()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def append(
         self,
