@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     CELERY_BROKER_URL: str | None = None
     CELERY_RESULT_BACKEND: str | None = None
     CELERY_WORKER_CONCURRENCY: int = Field(default=4, ge=1, le=256)
+    # Added to the worker processes' niceness, so scans yield the CPU to the API.
+    CELERY_WORKER_NICE: int = Field(default=10, ge=0, le=19)
 
     MONGODB_URL: str | None = None
     MONGODB_DB: str = Field(default="invoicescan", pattern=r"^[A-Za-z0-9_-]{1,63}$")

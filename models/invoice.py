@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
+from typing import Any
 
 from beanie import DecimalAnnotation, Document
 from pydantic import Field
@@ -12,14 +14,25 @@ from models.email_account import utcnow
 from models.enums import InvoiceSource
 
 
-class Invoice(Document):
-    """The fields read from one invoice; `part_key` names the attachment ("" for the body)."""
+def invoice_key(account_id: str, message_id: str, part_key: str) -> str:
+    """The invoice's `_id`: one per account, message and part, so storing it twice is a
+    duplicate-key error instead of a second copy (and needs no extra unique index)."""
+    digest = hashlib.sha256("\0".join((account_id, message_id, part_key)).encode())
+    return digest.hexdigest()
 
+
+class Invoice(Document):
+    """The fields read from one invoice; `part_key` names the attachment ("body" for the body).
+
+    Create with `Invoice.new(...)`, which derives the id from account, message and part.
+    """
+
+    id: str  # type: ignore[assignment]  # invoice_key(account_id, message_id, part_key)
     account_id: str
     user_id: str
     task_id: str
     message_id: str
-    part_key: str = ""
+    part_key: str
     folder: str
     subject: str
     sender: str
@@ -37,11 +50,12 @@ class Invoice(Document):
     class Settings:
         name = "invoices"
         indexes = [
-            IndexModel(
-                [("account_id", ASCENDING), ("message_id", ASCENDING), ("part_key", ASCENDING)],
-                name="one_invoice_per_part",
-                unique=True,
-            ),
             IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]),
             IndexModel([("account_id", ASCENDING), ("created_at", DESCENDING)]),
         ]
+
+    @classmethod
+    def new(cls, **fields: Any) -> Invoice:
+        """An invoice whose id is derived from its account, message and part."""
+        key = invoice_key(fields["account_id"], fields["message_id"], fields["part_key"])
+        return cls(id=key, **fields)

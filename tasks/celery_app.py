@@ -7,7 +7,11 @@ of one (a long scan never waits behind another on a busy worker), and task event
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 from celery import Celery
+from celery.signals import worker_init
 
 from core.settings import settings
 
@@ -40,3 +44,11 @@ app.conf.update(
     broker_transport_options={"visibility_timeout": 3600},
     broker_connection_retry_on_startup=True,
 )
+
+
+@worker_init.connect
+def _lower_cpu_priority(**_: Any) -> None:
+    """Scans are batch work: on a machine shared with the API or the store, let those answer
+    first. The pool's processes inherit the niceness of the worker's main process."""
+    if settings.CELERY_WORKER_NICE:
+        os.nice(settings.CELERY_WORKER_NICE)

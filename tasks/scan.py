@@ -70,8 +70,7 @@ async def _scan(task: ScanTask, recorder: TaskRecorder) -> None:
             batch = uids[start : start + FETCH_BATCH_SIZE]
             messages = await asyncio.to_thread(session.fetch_batch, batch)
             await _record_batch(task, account, "INBOX", messages, recorder)
-    account.last_scan_at = utcnow()
-    await account.save()
+    await account.set({EmailAccount.last_scan_at: utcnow()})
     await recorder.finish(TaskStatus.SUCCESS)
 
 
@@ -82,17 +81,18 @@ async def _record_batch(
     messages: list[FetchedMessage],
     recorder: TaskRecorder,
 ) -> None:
+    # One insert per batch, not per message: the store is shared with the API and other scans.
+    found: list[list[Invoice] | None] = []
     for fetched in messages:
-        invoices: list[Invoice] = []
-        failed = False
         try:
-            invoices = _invoices_of(task, account, folder, fetched)
+            found.append(_invoices_of(task, account, folder, fetched))
         except UnreadableMessage as exc:
             log.info("scan %s: uid %s unreadable: %s", task.id, fetched.uid, exc)
-            failed = True
-        await _store_new(invoices)
+            found.append(None)
+    await _store_new([invoice for invoices in found if invoices for invoice in invoices])
+    for fetched, invoices in zip(messages, found, strict=True):
         await recorder.message_done(
-            invoices=len(invoices), failed=failed, bytes_fetched=len(fetched.raw)
+            invoices=len(invoices or ()), failed=invoices is None, bytes_fetched=len(fetched.raw)
         )
 
 
@@ -102,7 +102,7 @@ def _invoices_of(
     message = parse_message(fetched.raw)
     received = fetched.internal_date or message.sent_at or utcnow()
     return [
-        Invoice(
+        Invoice.new(
             account_id=task.account_id,
             user_id=task.user_id,
             task_id=task.id,

@@ -6,35 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 
-from tests.support.services import Services, Worker, free_port
+from tests.support.environment import prepare_environment, uses_real_mongodb
+from tests.support.services import Services, Worker
 
-BASE = Path(tempfile.mkdtemp(prefix="invoicescan-tests-", dir="/tmp"))
-BASE.chmod(0o755)  # Dovecot's processes run as nobody and must reach their files below
-REDIS_PORT = free_port()
-LOCALDB_PORT = free_port()
-API_PORT = free_port()
-IMAP_PORT = free_port()
-
-os.environ.update(
-    ENVIRONMENT="test",
-    JWT_SECRET="test-secret-" + uuid.uuid4().hex,
-    CREDENTIALS_KEY=Fernet.generate_key().decode(),
-    REDIS_URL=f"redis://127.0.0.1:{REDIS_PORT}/0",
-    IMAP_ALLOW_PRIVATE_HOSTS="true",
-    DATA_DIR=str(BASE / "data"),
-    MONGODB_DB=f"invoicescan_test_{uuid.uuid4().hex[:8]}",
-    LOCALDB_PORT=str(LOCALDB_PORT),
-)
-USE_REAL_MONGODB = bool(os.environ.get("MONGODB_URL"))
+BASE, PORTS = prepare_environment("invoicescan-tests-")
+USE_REAL_MONGODB = uses_real_mongodb()
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +30,7 @@ def services() -> Iterator[Services]:
 
 @pytest.fixture(scope="session")
 def redis_url(services: Services) -> str:
-    services.start_redis(REDIS_PORT)
+    services.start_redis(PORTS.redis)
     return os.environ["REDIS_URL"]
 
 
@@ -57,7 +38,7 @@ def redis_url(services: Services) -> str:
 async def database(services: Services) -> AsyncIterator[object]:
     """Beanie initialised in the test process against the embedded store or MONGODB_URL."""
     if not USE_REAL_MONGODB:
-        services.start_localdb(LOCALDB_PORT)
+        services.start_localdb(PORTS.localdb)
     from core.database import connect_database
 
     client = await connect_database()
@@ -71,7 +52,7 @@ async def database(services: Services) -> AsyncIterator[object]:
 def dovecot(services: Services) -> Iterator[object]:
     from tests.support.dovecot import Dovecot
 
-    server = Dovecot(base=BASE / "dovecot", port=IMAP_PORT)
+    server = Dovecot(base=BASE / "dovecot", port=PORTS.imap)
     server.start()
     yield server
     server.stop()
@@ -84,8 +65,8 @@ def worker(services: Services, redis_url: str, database: object) -> Worker:
 
 @pytest.fixture(scope="session")
 def api_url(services: Services, redis_url: str, database: object) -> str:
-    services.start_api(API_PORT)
-    return f"http://127.0.0.1:{API_PORT}"
+    services.start_api(PORTS.api)
+    return f"http://127.0.0.1:{PORTS.api}"
 
 
 @pytest.fixture

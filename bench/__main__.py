@@ -1,0 +1,51 @@
+"""`python -m bench`: run every benchmark against real services, print the figures and rewrite
+BENCHMARKS.md. Exits non-zero when a target is missed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.support.environment import prepare_environment, uses_real_mongodb
+
+BASE, PORTS = prepare_environment("invoicescan-bench-")
+
+from bench import startscan_latency  # noqa: E402 - settings must see the environment first
+from bench.stack import running_stack  # noqa: E402
+
+OUTPUT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
+
+
+async def main() -> int:
+    sections = []
+    all_met = True
+    async with running_stack(BASE, PORTS) as stack:
+        for benchmark in (startscan_latency,):
+            section, met = await benchmark.run(stack)
+            print(section, end="\n\n", flush=True)
+            sections.append(section)
+            all_met &= met
+    store = "MongoDB at MONGODB_URL" if uses_real_mongodb() else "the embedded store (SQLite)"
+    header = "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            "Written by `make bench` (`python -m bench`); do not edit by hand. Figures are from "
+            "one run on the machine below; compare rows of one run, not runs of different days.",
+            "",
+            f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}, {store}, Redis and Dovecot on loopback.",
+            "",
+        ]
+    )
+    OUTPUT.write_text(header + "\n" + "\n\n".join(sections) + "\n")
+    print(f"wrote {OUTPUT}")
+    return 0 if all_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

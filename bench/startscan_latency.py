@@ -1,0 +1,148 @@
+"""startScan latency, idle and while 4 long scans run, measured side by side in one run.
+
+The old system's target: startScan answers in under 100 ms at p99 while scans run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from bench.figures import LATENCY_HEADER, latency_row, percentile
+from bench.stack import Stack
+from tests.support.graphql import data_of, gql, token_for
+from tests.support.mail import plain_mail, text_invoice
+
+CALLS = 250
+LONG_SCANS = 4
+MESSAGES_PER_LONG_SCAN = 2000
+TARGET_P99_MS = 100.0
+
+ADD = "mutation($i: AddEmailAccountInput!) { addEmailAccount(input: $i) { id } }"
+START = "mutation($id: ID!) { startScan(accountId: $id, months: 3) { taskId status } }"
+
+
+async def add_accounts(
+    http: httpx.AsyncClient, stack: Stack, user: str, email: str, password: str, count: int
+) -> list[str]:
+    ids = []
+    for _ in range(count):
+        body = await gql(
+            http,
+            ADD,
+            {
+                "i": {
+                    "email": email,
+                    "imapHost": "127.0.0.1",
+                    "imapPort": stack.ports.imap,
+                    "security": "NONE",
+                    "password": password,
+                    "verify": False,
+                }
+            },
+            token=token_for(user),
+        )
+        ids.append(data_of(body)["addEmailAccount"]["id"])
+    return ids
+
+
+async def timed_starts(http: httpx.AsyncClient, user: str, account_ids: list[str]) -> list[float]:
+    samples = []
+    token = token_for(user)
+    for account_id in account_ids:
+        began = time.perf_counter()
+        body = await gql(http, START, {"id": account_id}, token=token)
+        samples.append((time.perf_counter() - began) * 1000)
+        assert data_of(body)["startScan"]["status"] == "PENDING"
+    return samples
+
+
+def fill_mailboxes(stack: Stack) -> None:
+    now = datetime.now(UTC)
+    for n in range(LONG_SCANS):
+        user = f"long{n}@example.com"
+        stack.dovecot.add_user(user, "pw")
+        mails = []
+        for i in range(MESSAGES_PER_LONG_SCAN):
+            when = now - timedelta(days=1 + i % 80, minutes=i)
+            mails.append((text_invoice(i, when) if i % 10 == 0 else plain_mail(i, when), when))
+        stack.dovecot.append(user, "pw", mails)
+    stack.dovecot.add_user("probe@example.com", "pw")
+
+
+async def drop_queued(task_ids: list[str]) -> None:
+    """Cancel the probe scans so the worker skips them, and empty the queue."""
+    from models import ScanTask
+    from models.enums import TaskStatus
+    from tasks.celery_app import app
+
+    for task_id in task_ids:
+        await ScanTask.apply_changes(
+            task_id, {"status": TaskStatus.CANCELLED}, only_if={TaskStatus.PENDING}
+        )
+    await asyncio.to_thread(app.control.purge)
+
+
+async def task_ids_of(user: str) -> list[str]:
+    from models import ScanTask
+
+    return [task.id for task in await ScanTask.find(ScanTask.user_id == user).to_list()]
+
+
+async def run(stack: Stack) -> tuple[str, bool]:
+    """Run the benchmark; the markdown section and whether the target was met."""
+    from models import ScanTask
+    from models.enums import TaskStatus
+
+    fill_mailboxes(stack)
+    async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
+        probes = await add_accounts(http, stack, "bench", "probe@example.com", "pw", 2 * CALLS)
+        await timed_starts(http, "bench", probes[:10])  # warm-up: connections, caches
+        idle = await timed_starts(http, "bench", probes[10:CALLS])
+        await drop_queued(
+            [t.id for t in await ScanTask.find(ScanTask.user_id == "bench").to_list()]
+        )
+
+        stack.services.start_worker("bench-worker", concurrency=LONG_SCANS)
+        long_ids = []
+        for n in range(LONG_SCANS):
+            [account] = await add_accounts(http, stack, f"long{n}", f"long{n}@example.com", "pw", 1)
+            started = data_of(await gql(http, START, {"id": account}, token=token_for(f"long{n}")))
+            long_ids.append(started["startScan"]["taskId"])
+        while True:  # all four must be scanning before the measurement begins
+            tasks = [await ScanTask.get(task_id) for task_id in long_ids]
+            if all(t is not None and t.status is TaskStatus.PROGRESS for t in tasks):
+                break
+            await asyncio.sleep(0.05)
+        loaded = await timed_starts(http, "bench", probes[CALLS : 2 * CALLS - 10])
+        tasks = [await ScanTask.get(task_id) for task_id in long_ids]
+        still_running = sum(t is not None and t.status is TaskStatus.PROGRESS for t in tasks)
+        await drop_queued(
+            [t.id for t in await ScanTask.find(ScanTask.user_id == "bench").to_list()]
+        )
+
+    p99 = percentile(loaded, 99)
+    met = p99 < TARGET_P99_MS and still_running == LONG_SCANS
+    section = "\n".join(
+        [
+            "## startScan latency while 4 scans run",
+            "",
+            "One client calls `startScan` sequentially over HTTP, first with no scan running, "
+            f"then while {LONG_SCANS} scans of {MESSAGES_PER_LONG_SCAN} messages each run on a "
+            f"worker with concurrency {LONG_SCANS}. Scans still running when the loaded calls "
+            "ended: "
+            f"{still_running} of {LONG_SCANS}.",
+            "",
+            LATENCY_HEADER,
+            latency_row("idle", idle),
+            latency_row(f"{LONG_SCANS} scans running", loaded),
+            "",
+            f"Target: p99 under {TARGET_P99_MS:.0f} ms while scans run: "
+            f"**{'met' if met else 'NOT met'}** (p99 {p99:.1f} ms, "
+            f"{p99 / percentile(idle, 99):.2f}x idle p99).",
+        ]
+    )
+    return section, met
