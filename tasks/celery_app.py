@@ -7,7 +7,9 @@ of one (a long scan never waits behind another on a busy worker), and task event
 
 from __future__ import annotations
 
+import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -50,5 +52,10 @@ app.conf.update(
 def _lower_cpu_priority(**_: Any) -> None:
     """Scans are batch work: on a machine shared with the API or the store, let those answer
     first. The pool's processes inherit the niceness of the worker's main process."""
-    if settings.CELERY_WORKER_NICE:
-        os.nice(settings.CELERY_WORKER_NICE)
+    if not settings.CELERY_WORKER_NICE:
+        return
+    os.nice(settings.CELERY_WORKER_NICE)
+    # With Linux's autogroup scheduling (the default on desktops and many servers), niceness only
+    # ranks processes within one session; a worker in its own session also lowers its group.
+    with contextlib.suppress(OSError):
+        Path("/proc/self/autogroup").write_text(str(settings.CELERY_WORKER_NICE))

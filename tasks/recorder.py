@@ -1,6 +1,6 @@
 """Keeps a running scan's ScanTask document current and publishes each stored change.
 
-Writes are throttled: at most one every 100 ms, at least one per percent of progress or every 2 s,
+Writes are throttled: at most one every 200 ms, at least one per percent of progress or every 2 s,
 and always the terminal one, so a fast mailbox does not flood MongoDB and Redis.
 """
 
@@ -17,7 +17,7 @@ from models.email_account import utcnow
 from models.enums import TaskStatus
 from tasks.progress import TaskState, publish_task_state
 
-MIN_INTERVAL_SECONDS = 0.1
+MIN_INTERVAL_SECONDS = 0.2
 MAX_SILENCE_SECONDS = 2.0
 
 
