@@ -50,6 +50,8 @@ class Mutation:
                 f"months must be between {MIN_MONTHS} and {MAX_MONTHS}", argument="months"
             )
         account = await account_for(info.context.user(), account_id)
+        if scan_type is ScanType.GROUPS and not account.group_addresses:
+            raise BadInput("A GROUPS scan needs the account's groupAddresses", argument="scanType")
         task = await start_scan(account, scan_type, months, info.context.redis)
         state = ScanTask.from_state(TaskState.from_document(task))
         return StartScanPayload(

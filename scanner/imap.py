@@ -9,10 +9,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError
+from imap_tools.folder import FolderInfo
+from imap_tools.query import LogicOperator
 
 from models.enums import ImapSecurity
 
@@ -101,16 +103,24 @@ class ImapSession:
             raise RuntimeError("ImapSession used outside its with-block")
         return self._mailbox
 
-    def search_since(self, folder: str, since: date) -> list[int]:
-        """UIDs in `folder` whose INTERNALDATE is on or after `since`, searched on the server."""
+    def folders(self) -> list[FolderInfo]:
+        """Every folder of the account, with its flags."""
+        with _as_imap_error("Listing folders"):
+            return self.mailbox.folder.list()
+
+    def search(self, folder: str, criteria: LogicOperator) -> list[int]:
+        """Select `folder` read-only and return the UIDs matching `criteria`, searched on the
+        server (SINCE compares INTERNALDATE, the date the server received the message)."""
         with _as_imap_error(f"Searching {folder}"):
             self.mailbox.folder.set(folder, readonly=True)
-            return sorted(int(uid) for uid in self.mailbox.uids(AND(date_gte=since)))
+            return sorted(int(uid) for uid in self.mailbox.uids(criteria, charset="UTF-8"))
 
-    def fetch_batch(self, uids: list[int]) -> list[FetchedMessage]:
-        """Whole messages of the selected folder in one round trip; BODY.PEEK leaves the
+    def fetch_batch(self, folder: str, uids: list[int]) -> list[FetchedMessage]:
+        """Whole messages of `folder` in one round trip; BODY.PEEK leaves the
         messages unread. Callers keep batches near FETCH_BATCH_SIZE to bound memory."""
-        with _as_imap_error("Fetching messages"):
+        with _as_imap_error(f"Fetching from {folder}"):
+            if self.mailbox.folder.get() != folder:
+                self.mailbox.folder.set(folder, readonly=True)
             typ, data = self.mailbox.client.uid(
                 "FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE BODY.PEEK[])"
             )

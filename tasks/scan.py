@@ -14,7 +14,8 @@ from core.credentials import decrypt_secret
 from core.settings import settings
 from models import EmailAccount, Invoice, ScanTask
 from models.email_account import utcnow
-from models.enums import TaskStatus
+from models.enums import ScanType, TaskStatus
+from scanner.folders import groups_work, inbox_work
 from scanner.imap import FETCH_BATCH_SIZE, FetchedMessage, ImapError, ImapLogin, ImapSession
 from scanner.invoices import find_invoices
 from scanner.messages import UnreadableMessage, parse_message
@@ -64,12 +65,17 @@ async def _scan(task: ScanTask, recorder: TaskRecorder) -> None:
         return
     since = window_start(task.months, datetime.now(UTC).date())
     with ImapSession(_login_for(account)) as session:
-        uids = await asyncio.to_thread(session.search_since, "INBOX", since)
-        await recorder.step("Processing emails", emails_total=len(uids))
-        for start in range(0, len(uids), FETCH_BATCH_SIZE):
-            batch = uids[start : start + FETCH_BATCH_SIZE]
-            messages = await asyncio.to_thread(session.fetch_batch, batch)
-            await _record_batch(task, account, "INBOX", messages, recorder)
+        await recorder.step("Searching mailbox")
+        if task.scan_type is ScanType.GROUPS:
+            plan = await asyncio.to_thread(groups_work, session, since, account.group_addresses)
+        else:
+            plan = await asyncio.to_thread(inbox_work, session, since)
+        await recorder.step("Processing emails", emails_total=sum(len(w.uids) for w in plan))
+        for work in plan:
+            for start in range(0, len(work.uids), FETCH_BATCH_SIZE):
+                batch = work.uids[start : start + FETCH_BATCH_SIZE]
+                messages = await asyncio.to_thread(session.fetch_batch, work.folder, batch)
+                await _record_batch(task, account, work.folder, messages, recorder)
     await account.set({EmailAccount.last_scan_at: utcnow()})
     await recorder.finish(TaskStatus.SUCCESS)
 
