@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from core.processes import celery_beat_args, celery_worker_args
+
 
 def _load_settings():  # type: ignore[no-untyped-def]
     """Import the settings, turning a bad value into one clear line naming the setting."""
@@ -40,42 +42,15 @@ def cmd_api(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     settings = _load_settings()
-    argv = [
-        "celery",
-        "-A",
-        "tasks.celery_app",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "-Q",
-        args.queues,
-        "--concurrency",
-        str(args.concurrency or settings.CELERY_WORKER_CONCURRENCY),
-    ]
-    if args.hostname:
-        argv += ["--hostname", args.hostname]
-    os.execvp(sys.executable, [sys.executable, "-m", *argv])
+    concurrency = args.concurrency or settings.CELERY_WORKER_CONCURRENCY
+    worker = celery_worker_args(concurrency, args.queues, args.hostname)
+    os.execvp(sys.executable, [sys.executable, "-m", *worker])
 
 
 def cmd_beat(args: argparse.Namespace) -> None:
     settings = _load_settings()
-    schedule = settings.DATA_DIR / "celerybeat-schedule"
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    os.execvp(
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "tasks.celery_app",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(schedule),
-        ],
-    )
+    os.execvp(sys.executable, [sys.executable, "-m", *celery_beat_args(settings.DATA_DIR)])
 
 
 def cmd_localdb(args: argparse.Namespace) -> None:

@@ -14,7 +14,14 @@ from types import FrameType
 from urllib.parse import urlparse
 
 from core.auth import issue_token
-from core.processes import ChildProcesses, port_open, redis_server_argv, wait_for_port
+from core.processes import (
+    ChildProcesses,
+    celery_beat_args,
+    celery_worker_args,
+    port_open,
+    redis_server_argv,
+    wait_for_port,
+)
 from core.settings import Settings
 
 DEV_ADMIN_TOKEN_TTL = 7 * 24 * 3600
@@ -33,32 +40,8 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         _start_stores(settings, children)
-        children.python(
-            "worker",
-            "celery",
-            "-A",
-            "tasks.celery_app",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "-Q",
-            "email_scanning",
-            "--concurrency",
-            "1",
-            "--hostname",
-            "dev@%h",
-        )
-        children.python(
-            "beat",
-            "celery",
-            "-A",
-            "tasks.celery_app",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(settings.DATA_DIR / "celerybeat-schedule"),
-        )
+        children.python("worker", *celery_worker_args(1, "email_scanning", "dev@%h"))
+        children.python("beat", *celery_beat_args(settings.DATA_DIR))
         api = children.python(
             "api",
             "uvicorn",

@@ -69,6 +69,37 @@ def redis_server_argv(host: str, port: int, data_dir: Path, *, persist: bool = T
     return argv
 
 
+def celery_worker_args(concurrency: int, queues: str, hostname: str | None) -> list[str]:
+    """`python -m` arguments of a scan worker, as `invoicescan worker` and `dev` run it."""
+    args = [
+        "celery",
+        "-A",
+        "tasks.celery_app",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "-Q",
+        queues,
+        "--concurrency",
+        str(concurrency),
+    ]
+    return args + (["--hostname", hostname] if hostname else [])
+
+
+def celery_beat_args(data_dir: Path) -> list[str]:
+    """`python -m` arguments of beat, its schedule file kept under DATA_DIR."""
+    return [
+        "celery",
+        "-A",
+        "tasks.celery_app",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--schedule",
+        str(data_dir / "celerybeat-schedule"),
+    ]
+
+
 class ChildProcesses:
     """Children started in their own sessions and stopped in reverse order: SIGTERM, then SIGKILL
     after STOP_GRACE_SECONDS."""

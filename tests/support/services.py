@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.processes import ChildProcesses, redis_server_argv, wait_for_port
+from core.processes import ChildProcesses, celery_worker_args, redis_server_argv, wait_for_port
 
 
 def free_port() -> int:
@@ -85,23 +85,9 @@ class Services:
 
     def start_worker(self, name: str, concurrency: int = 2) -> Worker:
         log = self._log(f"worker-{name}")
+        worker = celery_worker_args(concurrency, "email_scanning", f"{name}@%h")
         process = self.children.python(
-            f"worker-{name}",
-            "celery",
-            "-A",
-            "tasks.celery_app",
-            "worker",
-            "-Q",
-            "email_scanning",
-            "--concurrency",
-            str(concurrency),
-            "--hostname",
-            f"{name}@%h",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            log=log,
+            f"worker-{name}", *worker, "--without-gossip", "--without-mingle", log=log
         )
         wait_for_log_line(log, "ready.", process, 60)
         return Worker(process, log)
