@@ -59,6 +59,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     redis = Redis.from_url(settings.REDIS_URL)
     broadcast = Broadcast(settings.REDIS_URL)
     await broadcast.connect()
+    app.state.mongo = mongo
     app.state.redis = redis
     app.state.broadcast = broadcast
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from broadcaster import Broadcast
+from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,6 +33,10 @@ class Context:
     @property
     def redis(self) -> Redis:
         return self.request.app.state.redis
+
+    @property
+    def mongo(self) -> AsyncMongoClient[Any]:
+        return self.request.app.state.mongo
 
     @property
     def broadcast(self) -> Broadcast:

@@ -38,3 +38,14 @@ async def task_for(principal: Principal, task_id: str) -> ScanTask:
     if task is None or not (principal.is_admin or task.user_id == principal.user_id):
         raise NotFound("No such task")
     return task
+
+
+async def latest_task_of(account: EmailAccount) -> ScanTask:
+    """The account's running task, else its newest one."""
+    of_account = {"account_id": str(account.id)}
+    latest = await ScanTask.find({**of_account, "active": True}).first_or_none()
+    if latest is None:
+        latest = await ScanTask.find(of_account).sort("-created_at").first_or_none()
+    if latest is None:
+        raise NotFound("This account has no task")
+    return latest

@@ -10,9 +10,17 @@ from strawberry.types import Info
 from core.errors import BadInput
 from graph.accounts import add_account
 from graph.context import Context
-from graph.lookups import account_for
-from graph.types import AddEmailAccountInput, EmailAccount, ScanTask, StartScanPayload
+from graph.lookups import account_for, latest_task_of, task_for
+from graph.types import (
+    AddEmailAccountInput,
+    CancelAllTasksPayload,
+    EmailAccount,
+    ScanTask,
+    StartScanPayload,
+)
+from models import Invoice as InvoiceDocument
 from models.enums import ScanType
+from tasks.cancel import cancel_active_tasks, cancel_task
 from tasks.dispatch import start_scan
 from tasks.progress import TaskState
 
@@ -61,3 +69,50 @@ class Mutation:
             estimated_duration_seconds=state.estimated_duration_seconds,
             task=state,
         )
+
+    @strawberry.mutation(
+        description="Cancel the account's running scan, then delete the account, its "
+        "credentials and its invoices. Its tasks stay as history."
+    )
+    async def remove_email_account(
+        self,
+        info: Info[Context, None],
+        account_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The account to remove.")
+        ],
+    ) -> bool:
+        account = await account_for(info.context.user(), account_id)
+        await cancel_active_tasks(str(account.id), info.context.redis)
+        await InvoiceDocument.find(InvoiceDocument.account_id == str(account.id)).delete()
+        await account.delete()
+        return True
+
+    @strawberry.mutation(
+        description="Cancel a scan, by taskId or by accountId (the account's running scan). "
+        "Invoices found so far are kept. Cancelling a finished task returns it unchanged."
+    )
+    async def cancel_scan(
+        self,
+        info: Info[Context, None],
+        task_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The task to cancel.")
+        ] = None,
+        account_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Cancel this account's running scan."),
+        ] = None,
+    ) -> ScanTask:
+        principal = info.context.user()
+        if (task_id is None) == (account_id is None):
+            raise BadInput("Give exactly one of taskId and accountId", argument="taskId")
+        if task_id is not None:
+            task = await task_for(principal, task_id)
+        else:
+            task = await latest_task_of(await account_for(principal, str(account_id)))
+        cancelled = await cancel_task(task, info.context.redis)
+        return ScanTask.from_state(TaskState.from_document(cancelled))
+
+    @strawberry.mutation(description="ADMIN: cancel every PENDING and PROGRESS task.")
+    async def cancel_all_tasks(self, info: Info[Context, None]) -> CancelAllTasksPayload:
+        info.context.admin()
+        return CancelAllTasksPayload(cancelled=await cancel_active_tasks(None, info.context.redis))

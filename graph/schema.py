@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import strawberry
-
-from graph.errors import ErrorCodes
+from graph.errors import Schema
 from graph.mutations import Mutation
 from graph.queries import Query
 from graph.subscriptions import Subscription
 
-schema = strawberry.Schema(
-    query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes]
-)
+schema = Schema(query=Query, mutation=Mutation, subscription=Subscription)

@@ -15,7 +15,7 @@ from strawberry.types import Info
 from graph.context import Context
 from graph.lookups import task_for
 from graph.types import ScanTask
-from tasks.progress import TaskState, task_channel, user_channel
+from tasks.progress import ALL_TASKS_CHANNEL, TaskState, task_channel, user_channel
 
 
 @strawberry.type(description="Live updates.")
@@ -48,6 +48,14 @@ class Subscription:
     async def my_task_updates(self, info: Info[Context, None]) -> AsyncGenerator[ScanTask]:
         principal = info.context.user()
         async with info.context.broadcast.subscribe(user_channel(principal.user_id)) as subscriber:
+            while True:
+                event = await subscriber.get()
+                yield ScanTask.from_state(TaskState.model_validate_json(event.message))
+
+    @strawberry.subscription(description="ADMIN: every change of every task, from now on.")
+    async def all_task_updates(self, info: Info[Context, None]) -> AsyncGenerator[ScanTask]:
+        info.context.admin()
+        async with info.context.broadcast.subscribe(ALL_TASKS_CHANNEL) as subscriber:
             while True:
                 event = await subscriber.get()
                 yield ScanTask.from_state(TaskState.model_validate_json(event.message))

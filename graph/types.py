@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import strawberry
 
 from core.auth import Principal, Role
 from models import EmailAccount as EmailAccountDocument
-from models.enums import ImapSecurity, ScanType, TaskStatus
+from models import Invoice as InvoiceDocument
+from models.enums import ImapSecurity, InvoiceSource, ScanType, TaskStatus
 from tasks.progress import TaskState
 
 # The domain's enums are the GraphQL enums: registering them here keeps one definition of each.
@@ -153,4 +155,61 @@ class AddEmailAccountInput:
     verify: bool = strawberry.field(
         default=True,
         description="Log in once before saving; a failure answers BAD_USER_INPUT.",
+    )
+
+
+strawberry.enum(InvoiceSource, description="Where an invoice's fields were read from.")
+
+
+@strawberry.type(description="An invoice found in a mail.")
+class Invoice:
+    id: strawberry.ID = strawberry.field(description="The invoice id.")
+    account_id: strawberry.ID = strawberry.field(description="The account it was found in.")
+    task_id: strawberry.ID = strawberry.field(description="The scan that found it first.")
+    message_id: str = strawberry.field(
+        description="RFC 5322 Message-ID as in the mail, angle brackets included."
+    )
+    folder: str = strawberry.field(description="The IMAP folder of the mail.")
+    subject: str = strawberry.field(description="The mail's subject.")
+    sender: str = strawberry.field(description="The mail's From header.")
+    received_at: datetime = strawberry.field(description="When the server received the mail.")
+    vendor: str | None = strawberry.field(description="Who issued the invoice.")
+    invoice_number: str | None = strawberry.field(description="The invoice's number.")
+    issue_date: date | None = strawberry.field(description="The invoice's date.")
+    due_date: date | None = strawberry.field(description="When payment is due.")
+    total_amount: Decimal | None = strawberry.field(
+        description="The grand total payable, tax included."
+    )
+    currency: str | None = strawberry.field(description="ISO 4217 currency code.")
+    source: InvoiceSource = strawberry.field(description="Where the fields were read from.")
+    attachment_name: str | None = strawberry.field(
+        description="The attachment holding the invoice; null for an invoice in the body."
+    )
+
+    @classmethod
+    def from_document(cls, doc: InvoiceDocument) -> Invoice:
+        return cls(
+            id=strawberry.ID(doc.id),
+            account_id=strawberry.ID(doc.account_id),
+            task_id=strawberry.ID(doc.task_id),
+            message_id=doc.message_id,
+            folder=doc.folder,
+            subject=doc.subject,
+            sender=doc.sender,
+            received_at=doc.received_at,
+            vendor=doc.vendor,
+            invoice_number=doc.invoice_number,
+            issue_date=doc.issue_date,
+            due_date=doc.due_date,
+            total_amount=doc.total_amount,
+            currency=doc.currency,
+            source=doc.source,
+            attachment_name=doc.attachment_name,
+        )
+
+
+@strawberry.type(description="What cancelAllTasks did.")
+class CancelAllTasksPayload:
+    cancelled: int = strawberry.field(
+        description="How many PENDING or PROGRESS tasks it cancelled."
     )

@@ -1,7 +1,7 @@
 """Keeps a running scan's ScanTask document current and publishes each stored change.
 
-Writes are throttled: at most one every 200 ms, at least one per percent of progress or every 2 s,
-and always the terminal one, so a fast mailbox does not flood MongoDB and Redis.
+Writes are throttled: at most one every 200 ms, at least one per percent of progress or every
+second, and always the terminal one, so a fast mailbox does not flood MongoDB and Redis.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from models.enums import TaskStatus
 from tasks.progress import TaskState, publish_task_state
 
 MIN_INTERVAL_SECONDS = 0.2
-MAX_SILENCE_SECONDS = 2.0
+# Also how soon a running scan notices a cancel: every write checks the status first.
+MAX_SILENCE_SECONDS = 1.0
 
 
 class TaskNoLongerRunning(Exception):

@@ -230,3 +230,25 @@ async def test_my_task_updates_follow_a_scan(http, api_url, dovecot, worker) -> 
     assert seen[0] == "PENDING" and "PROGRESS" in seen
     accounts = data_of(await gql(http, "{ emailAccounts { id lastScanAt } }", token=token))
     assert accounts["emailAccounts"][0]["lastScanAt"] is not None
+
+
+async def test_task_progress_of_another_users_task_is_not_found(api_url, database) -> None:
+    task = ScanTask(
+        id=str(uuid.uuid4()),
+        account_id="c" * 24,
+        user_id="owner",
+        scan_type=ScanType.INBOX,
+        months=1,
+    )
+    await task.insert()
+    try:
+        async with Subscription(api_url, token_for("stranger")) as ws:
+            op = await ws.start(
+                "subscription($t: ID!) { taskProgress(taskId: $t) { id } }", {"t": task.id}
+            )
+            async with asyncio.timeout(10):
+                messages = [message async for message in ws.messages(op)]
+        assert [m["errors"][0]["extensions"]["code"] for m in messages] == ["NOT_FOUND"]
+        assert messages[0]["errors"][0]["message"] == "No such task"
+    finally:
+        await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})

@@ -1,0 +1,54 @@
+"""Cancelling scans: cooperative. The stored status flips to CANCELLED at once; the worker notices
+at its next write (at least once a second while it scans) and stops, keeping what it stored."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from redis.asyncio import Redis
+
+from models import ScanTask
+from models.email_account import utcnow
+from models.enums import ACTIVE_STATUSES, TaskStatus
+from tasks.celery_app import app
+from tasks.progress import TaskState, publish_task_state
+
+log = logging.getLogger(__name__)
+
+
+async def cancel_task(task: ScanTask, redis: Redis) -> ScanTask:
+    """Cancel `task` if it is PENDING or PROGRESS; a finished task is returned as it is."""
+    return await _cancel(task, redis) or await ScanTask.get(task.id) or task
+
+
+async def _cancel(task: ScanTask, redis: Redis) -> ScanTask | None:
+    """The cancelled task, or None when it had already finished."""
+    finished = utcnow()
+    changes: dict[str, object] = {
+        "status": TaskStatus.CANCELLED,
+        "current_status": "Cancelled",
+        "finished_at": finished,
+    }
+    if task.started_at is not None:
+        changes["actual_duration_seconds"] = round((finished - task.started_at).total_seconds(), 3)
+    stored = await ScanTask.apply_changes(task.id, changes, only_if=ACTIVE_STATUSES)
+    if stored is None:  # already finished: cancelling again changes nothing
+        return None
+    await publish_task_state(redis, TaskState.from_document(stored))
+    # A revoke without terminate: a worker that has not started the message drops it. Killing a
+    # pool process (terminate=True) is not for programmatic use; the status flag stops it instead.
+    try:
+        await asyncio.to_thread(app.control.revoke, task.id)
+    except Exception:  # the status already says CANCELLED, which is what the worker obeys
+        log.warning("revoke of %s failed", task.id, exc_info=True)
+    return stored
+
+
+async def cancel_active_tasks(account_id: str | None, redis: Redis) -> int:
+    """Cancel every PENDING or PROGRESS task (of one account, when given); how many."""
+    query = ScanTask.find({"status": {"$in": [status.value for status in ACTIVE_STATUSES]}})
+    if account_id is not None:
+        query = query.find(ScanTask.account_id == account_id)
+    results = [await _cancel(task, redis) for task in await query.to_list()]
+    return sum(result is not None for result in results)
