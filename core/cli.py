@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from core.processes import celery_beat_args, celery_worker_args
+from core.processes import celery_beat_args, celery_worker_args, uvicorn_args
 
 
 def _load_settings():  # type: ignore[no-untyped-def]
@@ -27,17 +27,8 @@ def _load_settings():  # type: ignore[no-untyped-def]
 
 
 def cmd_api(args: argparse.Namespace) -> None:
-    import uvicorn
-
     _load_settings()
-    uvicorn.run(
-        "graph.app:app",
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-    )
+    os.execvp(sys.executable, [sys.executable, "-m", *uvicorn_args(args.host, args.port)])
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

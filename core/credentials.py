@@ -6,6 +6,7 @@ restarts; elsewhere settings validation already demands CREDENTIALS_KEY.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from functools import cache
 
@@ -21,14 +22,15 @@ def _fernet() -> Fernet:
     key_file = settings.DATA_DIR / "credentials.key"
     if not key_file.exists():
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two processes starting at once must not each write their own key.
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as out:
-                out.write(Fernet.generate_key())
+        # Written whole under another name, then linked into place: two processes starting at
+        # once agree on the first key, and neither ever reads a half-written file.
+        draft = key_file.with_name(f".credentials.key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(Fernet.generate_key())
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, key_file)
+        draft.unlink()
     return Fernet(key_file.read_bytes().strip())
 
 

@@ -20,6 +20,7 @@ from core.processes import (
     celery_worker_args,
     port_open,
     redis_server_argv,
+    uvicorn_args,
     wait_for_port,
 )
 from core.settings import Settings
@@ -36,23 +37,13 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # HUP: the terminal closed
+        signal.signal(signum, on_signal)
     try:
         _start_stores(settings, children)
         children.python("worker", *celery_worker_args(1, "email_scanning", "dev@%h"))
         children.python("beat", *celery_beat_args(settings.DATA_DIR))
-        api = children.python(
-            "api",
-            "uvicorn",
-            "graph.app:app",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--ws-ping-interval",
-            "20",
-        )
+        api = children.python("api", *uvicorn_args(host, port))
         wait_for_port(host, port, 60, api)
         _print_banner(host, port)
         while not stop.wait(0.5):

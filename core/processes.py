@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -100,6 +102,23 @@ def celery_beat_args(data_dir: Path) -> list[str]:
     ]
 
 
+def uvicorn_args(host: str, port: int) -> list[str]:
+    """`python -m` arguments of the API; uvicorn's websocket pings keep idle subscriptions open
+    (Strawberry sends none on graphql-transport-ws)."""
+    return [
+        "uvicorn",
+        "graph.app:app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--ws-ping-interval",
+        "20",
+        "--ws-ping-timeout",
+        "20",
+    ]
+
+
 class ChildProcesses:
     """Children started in their own sessions and stopped in reverse order: SIGTERM, then SIGKILL
     after STOP_GRACE_SECONDS."""
@@ -139,6 +158,8 @@ class ChildProcesses:
                     process.wait(STOP_GRACE_SECONDS)
                 except subprocess.TimeoutExpired:
                     print(f"{name} did not stop in time; killing it", file=sys.stderr)  # noqa: T201
-                    process.kill()
+                    # The whole session: a Celery worker's pool processes must not outlive it.
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
         self.children.clear()

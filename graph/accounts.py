@@ -20,12 +20,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 async def add_account(principal: Principal, data: AddEmailAccountInput) -> EmailAccount:
     """Validate `data`, optionally verify the login, and store the account."""
     login = _validated_login(data)
-    if not settings.IMAP_ALLOW_PRIVATE_HOSTS:
+    if not login.allow_private_hosts:
         try:
             await asyncio.to_thread(ensure_public_host, login.host, login.port)
         except PrivateHostError as exc:
             raise BadInput(str(exc), argument="imapHost") from exc
-        except OSError as exc:
+        except (OSError, UnicodeError) as exc:
             raise BadInput(f"{login.host} does not resolve", argument="imapHost") from exc
     if data.verify:
         try:
@@ -69,6 +69,7 @@ def _validated_login(data: AddEmailAccountInput) -> ImapLogin:
         password=password,
         oauth2_token=oauth2_token,
         timeout=settings.IMAP_TIMEOUT_SECONDS,
+        allow_private_hosts=settings.IMAP_ALLOW_PRIVATE_HOSTS,
     )
 
 

@@ -17,9 +17,11 @@ from imap_tools.folder import FolderInfo
 from imap_tools.query import LogicOperator
 
 from models.enums import ImapSecurity
+from scanner.hosts import PrivateHostError, ensure_public_host
 
 # What a failing server or connection raises through imaplib and imap-tools.
-_IMAP_FAILURES = (OSError, imaplib.IMAP4.error, ImapToolsError)
+# UnicodeError: an invalid host name (IDNA) or a non-ASCII password imaplib cannot send.
+_IMAP_FAILURES = (OSError, UnicodeError, imaplib.IMAP4.error, ImapToolsError)
 
 # How many UIDs one FETCH asks for: few round trips, bounded memory per batch.
 FETCH_BATCH_SIZE = 50
@@ -42,6 +44,8 @@ class ImapLogin:
     password: str | None = None
     oauth2_token: str | None = None
     timeout: float = 30.0
+    # Checked at every connection, not only when the account is added: DNS can change.
+    allow_private_hosts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,11 @@ class ImapSession:
     def __enter__(self) -> ImapSession:
         login = self._login
         try:
+            if not login.allow_private_hosts:
+                ensure_public_host(login.host, login.port)
             mailbox = _mailbox_for(login)
+        except PrivateHostError as exc:
+            raise ImapError(str(exc)) from exc
         except _IMAP_FAILURES as exc:
             raise ImapError(f"Cannot connect to {login.host}:{login.port}: {exc}") from exc
         try:
@@ -139,10 +147,15 @@ def _as_imap_error(action: str) -> Iterator[None]:
 
 
 def _parse_fetch_response(data: list[object]) -> Iterator[FetchedMessage]:
-    for item in data:
+    for index, item in enumerate(data):
         if not isinstance(item, tuple) or len(item) != 2:
             continue  # the closing b")" of each message
         header, raw = item
+        # A server may send UID and INTERNALDATE after the literal (RFC 3501 allows any order):
+        # they then arrive in the bytes element that follows the tuple.
+        following = data[index + 1] if index + 1 < len(data) else b""
+        if isinstance(following, bytes):
+            header = header + b" " + following
         uid_match = _UID_RE.search(header)
         if uid_match is None:
             continue

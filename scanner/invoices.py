@@ -55,7 +55,7 @@ def find_invoices(message: ParsedMessage) -> list[FoundInvoice]:
     found = [
         FoundInvoice(
             part_key=f"attachment:{index}:{attachment.filename}",
-            source=InvoiceSource.PDF,
+            source=_attachment_source(attachment.filename, attachment.payload),
             attachment_name=attachment.filename,
             vendor=vendor,
             invoice_number=_invoice_number(message.subject, body),
@@ -99,6 +99,13 @@ def _is_invoice_file(filename: str, content_type: str, subject_says_invoice: boo
     if content_type not in _INVOICE_FILE_TYPES and not filename.lower().endswith((".pdf", ".xml")):
         return False
     return subject_says_invoice or bool(_INVOICE_WORDS.search(filename.replace("_", " ")))
+
+
+def _attachment_source(filename: str, payload: bytes) -> InvoiceSource:
+    if not filename.lower().endswith(".xml"):
+        return InvoiceSource.PDF
+    # CII (the XML of Factur-X/ZUGFeRD) names its root CrossIndustryInvoice; anything else is UBL.
+    return InvoiceSource.FACTURX if b"CrossIndustryInvoice" in payload[:4096] else InvoiceSource.UBL
 
 
 def _invoice_number(subject: str, body: str) -> str | None:

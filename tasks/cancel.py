@@ -9,10 +9,9 @@ import logging
 from redis.asyncio import Redis
 
 from models import ScanTask
-from models.email_account import utcnow
 from models.enums import ACTIVE_STATUSES, TaskStatus
 from tasks.celery_app import app
-from tasks.progress import TaskState, publish_task_state
+from tasks.lifecycle import end_task
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +23,9 @@ async def cancel_task(task: ScanTask, redis: Redis) -> ScanTask:
 
 async def _cancel(task: ScanTask, redis: Redis) -> ScanTask | None:
     """The cancelled task, or None when it had already finished."""
-    finished = utcnow()
-    changes: dict[str, object] = {
-        "status": TaskStatus.CANCELLED,
-        "current_status": "Cancelled",
-        "finished_at": finished,
-    }
-    if task.started_at is not None:
-        changes["actual_duration_seconds"] = round((finished - task.started_at).total_seconds(), 3)
-    stored = await ScanTask.apply_changes(task.id, changes, only_if=ACTIVE_STATUSES)
-    if stored is None:  # already finished: cancelling again changes nothing
+    stored = await end_task(task, TaskStatus.CANCELLED, redis)
+    if stored is None:
         return None
-    await publish_task_state(redis, TaskState.from_document(stored))
     # A revoke without terminate: a worker that has not started the message drops it. Killing a
     # pool process (terminate=True) is not for programmatic use; the status flag stops it instead.
     try:

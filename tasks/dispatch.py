@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from core.errors import Conflict, ServiceUnavailable
 from models import EmailAccount, ScanTask
 from models.enums import ScanType, TaskStatus
+from tasks.lifecycle import end_task
 from tasks.progress import TaskState, publish_task_state
 from tasks.scan import scan_mailbox
 
@@ -44,14 +45,12 @@ async def start_scan(
             "A scan of this account is already pending or running",
             taskId=running.id if running else None,
         ) from None
-    await publish_task_state(redis, TaskState.from_document(task))
     try:
         # apply_async does blocking broker I/O; keep it off the event loop.
         await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
     except Exception as exc:
         log.exception("could not queue scan %s", task.id)
-        await ScanTask.apply_changes(
-            task.id, {"status": TaskStatus.FAILURE, "error": "Could not queue the scan"}
-        )
+        await end_task(task, TaskStatus.FAILURE, redis, error="Could not queue the scan")
         raise ServiceUnavailable("The task queue is unavailable; try again shortly") from exc
+    await publish_task_state(redis, TaskState.from_document(task))
     return task

@@ -6,13 +6,17 @@ so a subscriber that read a snapshot can drop events older than it.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from models import ScanTask
 from models.enums import ScanType, TaskStatus
+
+log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "invoicescan"
 ALL_TASKS_CHANNEL = f"{CHANNEL_PREFIX}:tasks"
@@ -57,9 +61,16 @@ class TaskState(BaseModel):
 
 
 async def publish_task_state(redis: Redis, state: TaskState) -> None:
-    """Publish one event on the task's, its user's and the all-tasks channel in one round trip."""
+    """Publish one event on the task's, its user's and the all-tasks channel in one round trip.
+
+    Best effort: the stored document is the truth, and a scan must not stop because Redis
+    blinked; subscribers catch up from the document.
+    """
     payload = state.model_dump_json()
-    async with redis.pipeline(transaction=False) as pipe:
-        for channel in (task_channel(state.id), user_channel(state.user_id), ALL_TASKS_CHANNEL):
-            pipe.publish(channel, payload)
-        await pipe.execute()
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            for channel in (task_channel(state.id), user_channel(state.user_id), ALL_TASKS_CHANNEL):
+                pipe.publish(channel, payload)
+            await pipe.execute()
+    except RedisError:
+        log.warning("could not publish progress of task %s", state.id, exc_info=True)

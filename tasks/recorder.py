@@ -7,7 +7,6 @@ second, and always the terminal one, so a fast mailbox does not flood MongoDB an
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -15,6 +14,7 @@ from redis.asyncio import Redis
 from models import ScanTask
 from models.email_account import utcnow
 from models.enums import TaskStatus
+from tasks.lifecycle import terminal_changes
 from tasks.progress import TaskState, publish_task_state
 
 MIN_INTERVAL_SECONDS = 0.2
@@ -32,7 +32,6 @@ class TaskRecorder:
     def __init__(self, task: ScanTask, redis: Redis) -> None:
         self.task = task
         self._redis = redis
-        self._started = time.monotonic()
         self._last_write = 0.0
         self._last_progress = task.progress
 
@@ -75,16 +74,7 @@ class TaskRecorder:
 
     async def finish(self, status: TaskStatus, *, error: str | None = None) -> None:
         """Write the terminal state."""
-        finished = utcnow()
-        changes = {
-            "status": status,
-            "current_status": {TaskStatus.SUCCESS: "Done", TaskStatus.FAILURE: "Failed"}.get(
-                status, "Cancelled"
-            ),
-            "finished_at": finished,
-            "actual_duration_seconds": self._duration(finished),
-            "error": error,
-        }
+        changes = terminal_changes(status, self.task.started_at, error=error)
         if status is TaskStatus.SUCCESS:
             changes["progress"] = 100
         await self._write(changes)
@@ -99,12 +89,6 @@ class TaskRecorder:
             "progress": task.progress,
             "heartbeat_at": utcnow(),
         }
-
-    def _duration(self, finished: datetime) -> float:
-        started = self.task.started_at
-        if started is None:
-            return round(time.monotonic() - self._started, 3)
-        return round((finished - started).total_seconds(), 3)
 
     async def _write(self, changes: dict[str, Any]) -> None:
         # The counters live in memory between writes; every write stores them with the change.

@@ -27,6 +27,8 @@ from tasks.runtime import run, runtime
 log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
+# Under Celery's 25 min soft limit, with time to record the failure.
+SCAN_TIME_LIMIT_SECONDS = 24 * 60
 
 
 @app.task(name="scans.scan_mailbox")
@@ -46,12 +48,15 @@ async def scan_task(task_id: str) -> None:
     if not await recorder.start():
         return
     try:
-        await _scan(task, recorder)
+        # Celery's soft limit arrives as a signal while the loop waits on a thread, so it cannot
+        # reach this coroutine; the same limit, a little earlier, is enforced here instead.
+        async with asyncio.timeout(SCAN_TIME_LIMIT_SECONDS):
+            await _scan(task, recorder)
     except TaskNoLongerRunning:
         log.info("scan %s stopped: the task left PROGRESS", task_id)
     except ImapError as exc:
         await recorder.finish(TaskStatus.FAILURE, error=str(exc))
-    except SoftTimeLimitExceeded:
+    except (TimeoutError, SoftTimeLimitExceeded):
         await recorder.finish(TaskStatus.FAILURE, error="The scan exceeded its time limit")
     except Exception:
         log.exception("scan %s failed", task_id)
@@ -94,6 +99,9 @@ async def _record_batch(
             found.append(_invoices_of(task, account, folder, fetched))
         except UnreadableMessage as exc:
             log.info("scan %s: uid %s unreadable: %s", task.id, fetched.uid, exc)
+            found.append(None)
+        except Exception:  # a parser bug on one hostile mail must not end the scan
+            log.exception("scan %s: uid %s in %s could not be read", task.id, fetched.uid, folder)
             found.append(None)
     await _store_new([invoice for invoices in found if invoices for invoice in invoices])
     for fetched, invoices in zip(messages, found, strict=True):
@@ -153,4 +161,5 @@ def _login_for(account: EmailAccount) -> ImapLogin:
             else None
         ),
         timeout=settings.IMAP_TIMEOUT_SECONDS,
+        allow_private_hosts=settings.IMAP_ALLOW_PRIVATE_HOSTS,
     )

@@ -110,3 +110,50 @@ async def test_scan_500_messages_end_to_end(dovecot, worker, api_url, http, data
     text_totals = {inv.total_amount for inv in stored if inv.attachment_name is None}
     assert {str(total) for total in text_totals} == {"119.00"}
     assert {inv.currency for inv in stored if inv.attachment_name is None} == {"EUR"}
+
+
+HOSTILE_CHARSET = (
+    b"From: x@example.org\r\nSubject: Invoice 1\r\nMessage-ID: <hostile@x>\r\n"
+    b"Content-Type: text/plain; charset*=\"x''\"\r\n\r\nTotal: 5 EUR\r\n"
+)
+
+
+async def test_a_hostile_mail_is_counted_and_the_scan_goes_on(
+    dovecot, worker, api_url, http, database
+) -> None:
+    dovecot.add_user("hostile@example.com", "pw-h")
+    now = datetime.now(UTC)
+    dovecot.append(
+        "hostile@example.com",
+        "pw-h",
+        [
+            (HOSTILE_CHARSET, now - timedelta(days=1)),
+            (text_invoice(1, now - timedelta(days=2)), now - timedelta(days=2)),
+            (plain_mail(2, now - timedelta(days=3)), now - timedelta(days=3)),
+        ],
+    )
+    token = token_for("hostile")
+    account = data_of(
+        await gql(
+            http,
+            ADD_ACCOUNT,
+            {
+                "input": {
+                    "email": "hostile@example.com",
+                    "imapHost": "127.0.0.1",
+                    "imapPort": dovecot.port,
+                    "security": "NONE",
+                    "password": "pw-h",
+                }
+            },
+            token=token,
+        )
+    )["addEmailAccount"]
+    async with Subscription(api_url, token) as ws:
+        started = data_of(await gql(http, START_SCAN, {"accountId": account["id"]}, token=token))
+        op = await ws.start(FOLLOW, {"taskId": started["startScan"]["taskId"]})
+        async with asyncio.timeout(60):
+            updates = [m["data"]["taskProgress"] async for m in ws.messages(op)]
+    final = updates[-1]
+    assert (final["status"], final["emailsScanned"], final["errorCount"]) == ("SUCCESS", 3, 1)
+    assert final["invoicesFound"] == 1

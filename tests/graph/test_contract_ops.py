@@ -14,8 +14,9 @@ from tests.support.mail import plain_mail, text_invoice
 MY_TASKS = """query($first: Int!, $after: String, $status: [TaskStatus!]) {
   myTasks(first: $first, after: $after, status: $status) {
     totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id status } } } }"""
-CANCEL = """mutation($taskId: ID, $accountId: ID) { cancelScan(taskId: $taskId, accountId: $accountId) {
-  id status progress currentStatus finishedAt emailsScanned invoicesFound } }"""
+CANCEL = """mutation($taskId: ID, $accountId: ID) {
+  cancelScan(taskId: $taskId, accountId: $accountId) {
+    id status progress currentStatus finishedAt emailsScanned invoicesFound } }"""
 
 
 def code_of(body: dict) -> str:

@@ -122,3 +122,45 @@ def test_private_hosts_are_refused(host: str) -> None:
 
 def test_public_address_is_accepted() -> None:
     ensure_public_host("93.184.216.34", 993)  # an address literal resolves without DNS
+
+
+def test_fetch_response_with_uid_after_the_literal() -> None:
+    from scanner.imap import _parse_fetch_response
+
+    data: list[object] = [
+        (b'1 (UID 7 INTERNALDATE "05-Mar-2026 10:00:00 +0000" BODY[] {3}', b"abc"),
+        b")",
+        (b"2 (BODY[] {3}", b"def"),
+        b' UID 9 INTERNALDATE "06-Mar-2026 10:00:00 +0000")',
+    ]
+    parsed = list(_parse_fetch_response(data))
+    assert [(m.uid, m.raw) for m in parsed] == [(7, b"abc"), (9, b"def")]
+    assert parsed[1].internal_date == datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
+
+
+def test_private_host_refused_at_connection_time() -> None:
+    from models.enums import ImapSecurity
+    from scanner.imap import ImapError, ImapLogin, ImapSession
+
+    login = ImapLogin(
+        host="127.0.0.1", port=1, security=ImapSecurity.NONE, username="u", password="p"
+    )
+    with pytest.raises(ImapError, match="non-public"), ImapSession(login):
+        pass
+
+
+def test_xml_attachments_are_e_invoices() -> None:
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "Shop <s@x>", "Invoice 9"
+    msg.set_content("see attached")
+    msg.add_attachment(
+        b"<rsm:CrossIndustryInvoice/>",
+        maintype="application",
+        subtype="xml",
+        filename="invoice.xml",
+    )
+    msg.add_attachment(
+        b"<Invoice xmlns='urn:oasis'/>", maintype="application", subtype="xml", filename="ubl.xml"
+    )
+    found = find_invoices(parse_message(msg.as_bytes()))
+    assert [f.source for f in found] == [InvoiceSource.FACTURX, InvoiceSource.UBL]

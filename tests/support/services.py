@@ -9,7 +9,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.processes import ChildProcesses, celery_worker_args, redis_server_argv, wait_for_port
+from core.processes import (
+    ChildProcesses,
+    celery_worker_args,
+    redis_server_argv,
+    uvicorn_args,
+    wait_for_port,
+)
 
 
 def free_port() -> int:
@@ -94,14 +100,7 @@ class Services:
 
     def start_api(self, port: int) -> None:
         process = self.children.python(
-            "api",
-            "uvicorn",
-            "graph.app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            log=self._log("api"),
+            "api", *uvicorn_args("127.0.0.1", port), log=self._log("api")
         )
         wait_for_port("127.0.0.1", port, 30, process)
 
