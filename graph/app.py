@@ -3,16 +3,18 @@ every connection (MongoDB, Redis, broadcaster)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from broadcaster import Broadcast
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -24,9 +26,13 @@ from core.database import connect_database
 from core.errors import Unauthenticated
 from core.settings import settings
 from graph.context import Context
+from graph.limits import BodyLimit
+from graph.metrics import metrics
 from graph.schema import schema
 
 log = logging.getLogger(__name__)
+
+READY_TIMEOUT_SECONDS = 2.0
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -75,6 +81,24 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+async def readyz(request: Request) -> Response:
+    """Readiness: 200 only while Redis and MongoDB both answer a ping."""
+    state = request.app.state
+    redis_ok, mongo_ok = await asyncio.gather(
+        _answers(state.redis.ping()), _answers(state.mongo.admin.command("ping"))
+    )
+    ready = redis_ok and mongo_ok
+    return JSONResponse({"redis": redis_ok, "mongodb": mongo_ok}, status_code=200 if ready else 503)
+
+
+async def _answers(ping: Awaitable[object]) -> bool:
+    try:
+        await asyncio.wait_for(ping, READY_TIMEOUT_SECONDS)
+    except Exception:  # down, slow or refusing: not ready, whatever the reason
+        return False
+    return True
+
+
 def create_app(**graphql_options: Any) -> Starlette:
     """Build the application; options go to Strawberry's GraphQL view."""
     graphql = GraphQLApp(
@@ -88,7 +112,10 @@ def create_app(**graphql_options: Any) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
         ],
+        middleware=[Middleware(BodyLimit)],
         lifespan=lifespan,
     )
 

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 
 from core.auth import Principal, principal_from_header
 from core.errors import Forbidden, Unauthenticated
+from graph.limits import SubscriptionSlots
 
 
 @dataclass
@@ -28,6 +29,8 @@ class Context:
     response: Response | None
     connection_params: dict[str, Any] | None = None
     ws_principal: Principal | None = None
+    # One context per websocket connection: this counts that connection's subscriptions.
+    subscriptions: SubscriptionSlots = field(default_factory=SubscriptionSlots)
     _http_principal: Principal | None = field(default=None, repr=False)
 
     @property

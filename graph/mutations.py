@@ -11,6 +11,7 @@ from core.errors import BadInput
 from graph.accounts import add_account
 from graph.context import Context
 from graph.lookups import account_for, latest_task_of, task_for
+from graph.metrics import SCANS_STARTED
 from graph.types import (
     AddEmailAccountInput,
     CancelAllTasksPayload,
@@ -61,6 +62,7 @@ class Mutation:
         if scan_type is ScanType.GROUPS and not account.group_addresses:
             raise BadInput("A GROUPS scan needs the account's groupAddresses", argument="scanType")
         task = await start_scan(account, scan_type, months, info.context.redis)
+        SCANS_STARTED.inc()
         state = ScanTask.from_state(TaskState.from_document(task))
         return StartScanPayload(
             message=f"Email scan started for {months} months",

@@ -29,7 +29,10 @@ class Subscription:
         task_id: Annotated[strawberry.ID, strawberry.argument(description="The task to follow.")],
     ) -> AsyncGenerator[ScanTask]:
         principal = info.context.user()
-        async with info.context.broadcast.subscribe(task_channel(task_id)) as subscriber:
+        async with (
+            info.context.subscriptions.slot(),
+            info.context.broadcast.subscribe(task_channel(task_id)) as subscriber,
+        ):
             state = TaskState.from_document(await task_for(principal, task_id))
             yield ScanTask.from_state(state)
             if state.status.is_terminal:
@@ -47,7 +50,10 @@ class Subscription:
     @strawberry.subscription(description="Every change of any of the caller's tasks, from now on.")
     async def my_task_updates(self, info: Info[Context, None]) -> AsyncGenerator[ScanTask]:
         principal = info.context.user()
-        async with info.context.broadcast.subscribe(user_channel(principal.user_id)) as subscriber:
+        async with (
+            info.context.subscriptions.slot(),
+            info.context.broadcast.subscribe(user_channel(principal.user_id)) as subscriber,
+        ):
             while True:
                 event = await subscriber.get()
                 yield ScanTask.from_state(TaskState.model_validate_json(event.message))
@@ -55,7 +61,10 @@ class Subscription:
     @strawberry.subscription(description="ADMIN: every change of every task, from now on.")
     async def all_task_updates(self, info: Info[Context, None]) -> AsyncGenerator[ScanTask]:
         info.context.admin()
-        async with info.context.broadcast.subscribe(ALL_TASKS_CHANNEL) as subscriber:
+        async with (
+            info.context.subscriptions.slot(),
+            info.context.broadcast.subscribe(ALL_TASKS_CHANNEL) as subscriber,
+        ):
             while True:
                 event = await subscriber.get()
                 yield ScanTask.from_state(TaskState.model_validate_json(event.message))
