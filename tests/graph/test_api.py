@@ -252,3 +252,15 @@ async def test_task_progress_of_another_users_task_is_not_found(api_url, databas
         assert messages[0]["errors"][0]["message"] == "No such task"
     finally:
         await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})
+
+
+def test_unexpected_errors_reach_clients_without_detail() -> None:
+    from graphql import GraphQLError
+
+    from graph.errors import present
+
+    error = GraphQLError("boom", original_error=ValueError("secret detail at /etc/x"))
+    present(error)
+    assert error.formatted["message"] == "Internal server error"
+    assert error.formatted["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert "secret" not in str(error.formatted)
