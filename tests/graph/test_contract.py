@@ -53,7 +53,7 @@ def test_every_contract_name_type_and_default_is_in_schema_graphql(contract, our
                     ):
                         missing.append(f"{name}.{field_name} default")
                 for arg_name, arg in getattr(field, "args", {}).items():
-                    my_arg = mine.args.get(arg_name)  # type: ignore[union-attr]
+                    my_arg = mine.args.get(arg_name)
                     if (
                         my_arg is None
                         or str(my_arg.type) != str(arg.type)

@@ -119,7 +119,8 @@ async def test_no_path_leads_to_another_users_data(http, api_url, database) -> N
     stored = await EmailAccount.get(account)
     assert stored is not None  # nothing of Alice's was removed by Mallory's attempts
     assert await Invoice.find(Invoice.account_id == account).count() == 1
-    assert (await ScanTask.get(task.id)).status is TaskStatus.CANCELLED  # by Alice only
+    cancelled = await ScanTask.get(task.id)
+    assert cancelled is not None and cancelled.status is TaskStatus.CANCELLED  # by Alice only
 
 
 async def test_credentials_are_encrypted_at_rest_and_never_returned(http, services) -> None:
