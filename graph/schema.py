@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+from strawberry.extensions import ParserCache, ValidationCache
+
 from graph.errors import Schema
 from graph.limits import QUERY_LIMITS
 from graph.metrics import OperationMetrics
@@ -13,5 +17,11 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=[*QUERY_LIMITS, OperationMetrics],
+    extensions=[
+        # Clients send the same few documents over and over: parse and validate each once.
+        functools.partial(ParserCache, maxsize=256),
+        functools.partial(ValidationCache, maxsize=256),
+        *QUERY_LIMITS,
+        OperationMetrics,
+    ],
 )
