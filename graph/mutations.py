@@ -23,7 +23,6 @@ from models import Invoice as InvoiceDocument
 from models.enums import ScanType
 from tasks.cancel import cancel_active_tasks, cancel_task
 from tasks.dispatch import start_scan
-from tasks.progress import TaskState
 
 MIN_MONTHS, MAX_MONTHS = 1, 24
 
@@ -63,7 +62,7 @@ class Mutation:
             raise BadInput("A GROUPS scan needs the account's groupAddresses", argument="scanType")
         task = await start_scan(account, scan_type, months, info.context.redis)
         SCANS_STARTED.inc()
-        state = ScanTask.from_state(TaskState.from_document(task))
+        state = ScanTask.from_document(task)
         return StartScanPayload(
             message=f"Email scan started for {months} months",
             task_id=state.id,
@@ -112,7 +111,7 @@ class Mutation:
         else:
             task = await latest_task_of(await account_for(principal, str(account_id)))
         cancelled = await cancel_task(task, info.context.redis)
-        return ScanTask.from_state(TaskState.from_document(cancelled))
+        return ScanTask.from_document(cancelled)
 
     @strawberry.mutation(description="ADMIN: cancel every PENDING and PROGRESS task.")
     async def cancel_all_tasks(self, info: Info[Context, None]) -> CancelAllTasksPayload:

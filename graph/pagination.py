@@ -96,18 +96,15 @@ async def fetch_page[D: Document](
     where: dict[str, Any],
     first: int,
     after: str | None,
-    id_of: Any = str,
 ) -> Page[D]:
-    """One page of `model` rows matching `where`, newest first. `id_of` turns a cursor's id text
-    back into the stored `_id` type (ObjectId for accounts; strings elsewhere)."""
+    """One page of `model` rows matching `where`, newest first (paged models have string ids)."""
     check_first(first)
     query = dict(where)
     if after is not None:
         created, doc_id = decode_cursor(after)
-        key = id_of(doc_id)
         query["$or"] = [
             {"created_at": {"$lt": created}},
-            {"created_at": created, "_id": {"$lt": key}},
+            {"created_at": created, "_id": {"$lt": doc_id}},
         ]
     documents = await model.find(query).sort("-created_at", "-_id").limit(first + 1).to_list()
     total = await model.find(where).count()

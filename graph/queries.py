@@ -23,7 +23,6 @@ from models import EmailAccount as EmailAccountDocument
 from models import Invoice as InvoiceDocument
 from models import ScanTask as ScanTaskDocument
 from models.enums import ACTIVE_STATUSES, TaskStatus
-from tasks.progress import TaskState
 
 
 @strawberry.type(description="Reads.")
@@ -54,7 +53,7 @@ class Query:
             .sort("-created_at")
             .first_or_none()
         )
-        return ScanTask.from_state(TaskState.from_document(latest)) if latest else None
+        return ScanTask.from_document(latest) if latest else None
 
     @strawberry.field(description="One task of the caller's (any task for an admin).")
     async def task(
@@ -63,7 +62,7 @@ class Query:
         task_id: Annotated[strawberry.ID, strawberry.argument(description="The task id.")],
     ) -> ScanTask | None:
         task = await task_for(info.context.user(), task_id)
-        return ScanTask.from_state(TaskState.from_document(task))
+        return ScanTask.from_document(task)
 
     @strawberry.field(description="The caller's tasks, newest first, optionally by status.")
     async def my_tasks(
@@ -134,7 +133,7 @@ class Query:
         info.context.admin()
         active = {"status": {"$in": [s.value for s in ACTIVE_STATUSES]}}
         docs = await ScanTaskDocument.find(active).sort("-created_at").to_list()
-        return [ScanTask.from_state(TaskState.from_document(doc)) for doc in docs]
+        return [ScanTask.from_document(doc) for doc in docs]
 
     @strawberry.field(description="ADMIN: Redis, MongoDB, workers and the queue.")
     async def system_health(self, info: Info[Context, None]) -> SystemHealth:
@@ -145,7 +144,7 @@ class Query:
 def task_connection(page: Page[ScanTaskDocument]) -> ScanTaskConnection:
     return ScanTaskConnection(
         edges=[
-            ScanTaskEdge(cursor=cursor, node=ScanTask.from_state(TaskState.from_document(doc)))
+            ScanTaskEdge(cursor=cursor, node=ScanTask.from_document(doc))
             for cursor, doc in zip(page.cursors, page.documents, strict=True)
         ],
         page_info=page.page_info,

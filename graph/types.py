@@ -10,6 +10,7 @@ import strawberry
 from core.auth import Principal, Role
 from models import EmailAccount as EmailAccountDocument
 from models import Invoice as InvoiceDocument
+from models import ScanTask as ScanTaskDocument
 from models.enums import ImapSecurity, InvoiceSource, ScanType, TaskStatus
 from tasks.progress import TaskState
 
@@ -95,6 +96,10 @@ class ScanTask:
     created_at: datetime = strawberry.field(description="When the scan was requested.")
     started_at: datetime | None = strawberry.field(description="When a worker started it.")
     finished_at: datetime | None = strawberry.field(description="When it reached a final status.")
+
+    @classmethod
+    def from_document(cls, doc: ScanTaskDocument) -> ScanTask:
+        return cls.from_state(TaskState.from_document(doc))
 
     @classmethod
     def from_state(cls, state: TaskState) -> ScanTask:

@@ -80,14 +80,13 @@ async def _scan(task: ScanTask, recorder: TaskRecorder) -> None:
             for start in range(0, len(work.uids), FETCH_BATCH_SIZE):
                 batch = work.uids[start : start + FETCH_BATCH_SIZE]
                 messages = await asyncio.to_thread(session.fetch_batch, work.folder, batch)
-                await _record_batch(task, account, work.folder, messages, recorder)
+                await _record_batch(task, work.folder, messages, recorder)
     await account.set({EmailAccount.last_scan_at: utcnow()})
     await recorder.finish(TaskStatus.SUCCESS)
 
 
 async def _record_batch(
     task: ScanTask,
-    account: EmailAccount,
     folder: str,
     messages: list[FetchedMessage],
     recorder: TaskRecorder,
@@ -96,7 +95,7 @@ async def _record_batch(
     found: list[list[Invoice] | None] = []
     for fetched in messages:
         try:
-            found.append(_invoices_of(task, account, folder, fetched))
+            found.append(_invoices_of(task, folder, fetched))
         except UnreadableMessage as exc:
             log.info("scan %s: uid %s unreadable: %s", task.id, fetched.uid, exc)
             found.append(None)
@@ -110,9 +109,7 @@ async def _record_batch(
         )
 
 
-def _invoices_of(
-    task: ScanTask, account: EmailAccount, folder: str, fetched: FetchedMessage
-) -> list[Invoice]:
+def _invoices_of(task: ScanTask, folder: str, fetched: FetchedMessage) -> list[Invoice]:
     message = parse_message(fetched.raw)
     received = fetched.internal_date or message.sent_at or utcnow()
     return [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +105,3 @@ class Services:
 
     def stop(self) -> None:
         self.children.stop_all()
-
-
-def python() -> str:
-    return sys.executable
