@@ -1,144 +1,217 @@
-"""Decide which mails carry invoices and read their fields.
+"""Decide which mails carry invoices and read their fields, structured sources first.
 
-A first, deliberately plain finder: keywords in the subject or attachment names pick the
-candidates, regular expressions and price-parser read the number and total. One invoice per
-invoice-like PDF or XML attachment, else one for the body.
+Per message, and again for each mail forwarded inside it: an e-invoice (Factur-X XML embedded in
+a PDF, or CII/UBL XML attached) is read exactly; a PDF's text next; then the HTML body, then the
+plain-text body. Each invoice attachment gives one invoice; the body gives one only when no
+attachment of that message did. The readers live in `scanner.extraction`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from html.parser import HTMLParser
-
-from price_parser import Price
 
 from models.enums import InvoiceSource
-from scanner.messages import ParsedMessage
+from scanner.extraction.currency import iso_currency
+from scanner.extraction.detection import (
+    MailContext,
+    invoice_related,
+    is_invoice_attachment,
+    is_invoice_body,
+)
+from scanner.extraction.fetching import worth_fetching
+from scanner.extraction.fields import TextHints, read_text_fields, text_lines
+from scanner.extraction.mail_text import body_texts, forwarded_sender, is_forward, own_part
+from scanner.extraction.pdf_text import PdfDocument, looks_like_pdf
+from scanner.extraction.record import InvoiceFields, Unreadable
+from scanner.extraction.structured import EInvoice, looks_like_xml, read_e_invoice
+from scanner.extraction.vendor import (
+    document_company,
+    domain_company,
+    from_person,
+    sender_company,
+    top_level_domain,
+)
+from scanner.limits import DEFAULT_LIMITS, ScanLimits
+from scanner.messages import Attachment, ParsedMessage
 
-_INVOICE_WORDS = re.compile(
-    r"\b(invoice|receipt|rechnung|quittung|facture|factura|recibo)\b", re.IGNORECASE
-)
-_NOT_INVOICE_WORDS = re.compile(
-    r"\b(quote|quotation|angebot|devis|presupuesto|newsletter|webinar)\b", re.IGNORECASE
-)
-_NUMBER = re.compile(
-    r"(?:invoice|rechnung|facture|factura)\s*(?:no\.?|number|nr\.?|nummer|n°|nº|#)?\s*[:#]?\s*"
-    r"([A-Z0-9][A-Z0-9\-/]{2,})",
-    re.IGNORECASE,
-)
-_TOTAL_LINE = re.compile(r"^.*\b(total|gesamt|betrag|montant|importe)\b.*$", re.IGNORECASE | re.M)
-_INVOICE_FILE_TYPES = {"application/pdf", "application/xml", "text/xml"}
+__all__ = ["FoundInvoice", "Findings", "find_invoices", "iso_currency", "worth_fetching"]
 
 
 @dataclass(frozen=True, slots=True)
 class FoundInvoice:
-    """One invoice read from a message; `part_key` tells apart invoices of the same message."""
+    """One invoice read from a message; `part_key` tells apart invoices of the same message:
+    the attachment's key, "body", or "body:<Message-ID>" for the body of a forwarded mail."""
 
     part_key: str
     source: InvoiceSource
     attachment_name: str | None
     vendor: str | None
     invoice_number: str | None
-    total_amount: Decimal | None
-    currency: str | None
+    issue_date: date | None
+    due_date: date | None
+    total_amount: Decimal | None  # the grand total payable, tax included
+    currency: str | None  # ISO 4217
 
 
-def find_invoices(message: ParsedMessage) -> list[FoundInvoice]:
-    """The invoices `message` carries, possibly none."""
-    if _NOT_INVOICE_WORDS.search(message.subject):
-        return []
-    subject_says_invoice = bool(_INVOICE_WORDS.search(message.subject))
-    body = message.text_body or _html_to_text(message.html_body)
-    vendor = _vendor(message.sender)
-    found = [
-        FoundInvoice(
-            part_key=f"attachment:{index}:{attachment.filename}",
-            source=_attachment_source(attachment.filename, attachment.payload),
-            attachment_name=attachment.filename,
-            vendor=vendor,
-            invoice_number=_invoice_number(message.subject, body),
-            total_amount=None,
-            currency=None,
+@dataclass(slots=True)
+class Findings:
+    """The invoices of one message, and why parts that looked like invoices could not be read."""
+
+    invoices: list[FoundInvoice] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def find_invoices(message: ParsedMessage, limits: ScanLimits = DEFAULT_LIMITS) -> Findings:
+    """The invoices `message` carries, possibly none, and why invoice-like parts were unread."""
+    findings = Findings()
+    if message.too_deep:
+        findings.unreadable.append(
+            f"MIME parts nested deeper than {limits.max_depth}: not all read"
         )
-        for index, attachment in enumerate(message.attachments)
-        if _is_invoice_file(attachment.filename, attachment.content_type, subject_says_invoice)
-    ]
-    if found or not subject_says_invoice:
-        return found
-    price = _total(body)
-    return [
-        FoundInvoice(
-            part_key="body",
-            source=InvoiceSource.HTML if not message.text_body else InvoiceSource.TEXT,
-            attachment_name=None,
-            vendor=vendor,
-            invoice_number=_invoice_number(message.subject, body),
-            total_amount=price.amount if price else None,
-            currency=iso_currency(price.currency) if price else None,
+    _MessageReader(message, limits, findings, outer_sender=None).read(part_key="body")
+    return findings
+
+
+class _MessageReader:
+    """Reads one (sub)message; forwarded mails get a reader of their own."""
+
+    def __init__(
+        self,
+        message: ParsedMessage,
+        limits: ScanLimits,
+        findings: Findings,
+        outer_sender: str | None,
+    ) -> None:
+        self.message, self.limits, self.findings = message, limits, findings
+        self.bodies = body_texts(message.text_body, message.html_body)
+        body = self.bodies[0][0] if self.bodies else ""
+        self.sender = self._original_sender(body, outer_sender)
+        self.context = MailContext(message.subject, body[:3000], from_person(self.sender))
+        self.hints = TextHints(message.subject, top_level_domain(self.sender))
+
+    def read(self, part_key: str) -> None:
+        """Add this message's invoices and unread parts to the findings, then its forwards'."""
+        found: list[FoundInvoice] = []
+        attachments = self.message.attachments
+        for attachment in attachments[self.limits.max_attachments :]:
+            if self._invoice_like(attachment.filename, attachment.content_type):
+                self.findings.unreadable.append(f"{attachment.filename}: not read, too many parts")
+        for attachment in attachments[: self.limits.max_attachments]:
+            invoice = self._attachment(attachment)
+            if invoice is not None and invoice.part_key not in {f.part_key for f in found}:
+                found.append(invoice)
+        for skipped in self.message.skipped:
+            if self._invoice_like(skipped.filename, skipped.content_type):
+                self.findings.unreadable.append(f"{skipped.filename}: not read, {skipped.reason}")
+        found = _without_copies(found)
+        if not found:
+            found = self._body(part_key)
+        self.findings.invoices.extend(found)
+        for inner in self.message.forwarded:
+            reader = _MessageReader(inner, self.limits, self.findings, outer_sender=self.sender)
+            reader.read(part_key=f"body:{inner.message_id}")
+
+    def _invoice_like(self, filename: str, content_type: str) -> bool:
+        """Whether a part that was not read could have been an invoice."""
+        subject, body = self.message.subject, self.context.body
+        return worth_fetching(subject, body, filename, content_type) and invoice_related(
+            self.context, filename
         )
-    ]
 
+    def _original_sender(self, body: str, outer_sender: str | None) -> str:
+        """The sender whose company issued the invoice: for a mail forwarded inline, the one
+        named in the forward's header block."""
+        if is_forward(self.message.subject, body):
+            return forwarded_sender(body) or self.message.sender
+        return self.message.sender
 
-# Symbols that name one currency unambiguously enough for a first pass; "$" alone is read as USD.
-_CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "US$": "USD", "£": "GBP", "¥": "JPY", "CHF": "CHF"}
-
-
-def iso_currency(raw: str | None) -> str | None:
-    """An ISO 4217 code for a currency symbol or code as printed, or None."""
-    if not raw:
+    def _attachment(self, attachment: Attachment) -> FoundInvoice | None:
+        name, kind, payload = attachment.filename, attachment.content_type, attachment.payload
+        try:
+            if looks_like_xml(name, kind):
+                e_invoice = read_e_invoice(payload)
+                return self._structured(attachment, e_invoice) if e_invoice else None
+            if looks_like_pdf(name, kind, payload):
+                return self._pdf(attachment)
+        except Unreadable as exc:
+            if invoice_related(self.context, name):
+                self.findings.unreadable.append(f"{name}: {exc}")
         return None
-    raw = raw.strip()
-    if re.fullmatch(r"[A-Za-z]{3}", raw):
-        return raw.upper()
-    return _CURRENCY_SYMBOLS.get(raw)
+
+    def _pdf(self, attachment: Attachment) -> FoundInvoice | None:
+        document = PdfDocument(attachment.payload, self.limits)
+        try:
+            xml = document.e_invoice_xml()
+            e_invoice = read_e_invoice(xml) if xml else None
+        except Unreadable:
+            e_invoice = None  # a broken embedded XML leaves the PDF's text to read
+        if e_invoice is not None:
+            return self._structured(attachment, e_invoice)
+        lines = text_lines(document.text())
+        if not is_invoice_attachment(lines, attachment.filename, self.context):
+            return None
+        fields = read_text_fields(lines, self.hints)  # a scan without text: the subject's number
+        return self._found(
+            attachment.part_key, InvoiceSource.PDF, attachment.filename, fields, lines
+        )
+
+    def _structured(self, attachment: Attachment, e_invoice: EInvoice) -> FoundInvoice:
+        fields = e_invoice.fields.or_else(InvoiceFields(vendor=self._vendor([])))
+        return self._found(attachment.part_key, e_invoice.source, attachment.filename, fields, None)
+
+    def _body(self, part_key: str) -> list[FoundInvoice]:
+        for text, from_html in self.bodies:
+            lines = text_lines(own_part(text, self.message.subject))
+            if not is_invoice_body(lines, self.context):
+                continue
+            fields = read_text_fields(lines, self.hints)
+            if fields.total_amount is None:
+                continue
+            source = InvoiceSource.HTML if from_html else InvoiceSource.TEXT
+            return [self._found(part_key, source, None, fields, lines)]
+        return []
+
+    def _found(
+        self,
+        part_key: str,
+        source: InvoiceSource,
+        name: str | None,
+        fields: InvoiceFields,
+        lines: list[str] | None,
+    ) -> FoundInvoice:
+        return FoundInvoice(
+            part_key=part_key,
+            source=source,
+            attachment_name=name,
+            vendor=fields.vendor or self._vendor(lines or []),
+            invoice_number=fields.invoice_number,
+            issue_date=fields.issue_date,
+            due_date=fields.due_date,
+            total_amount=fields.total_amount,
+            currency=fields.currency,
+        )
+
+    def _vendor(self, lines: list[str]) -> str | None:
+        return sender_company(self.sender) or document_company(lines) or domain_company(self.sender)
 
 
-def _is_invoice_file(filename: str, content_type: str, subject_says_invoice: bool) -> bool:
-    if content_type not in _INVOICE_FILE_TYPES and not filename.lower().endswith((".pdf", ".xml")):
+def _without_copies(found: list[FoundInvoice]) -> list[FoundInvoice]:
+    """An e-invoice and its copy in another form (an XRechnung XML sent with its PDF) are one
+    invoice, kept from the most exact source: same number, same or unknown total."""
+    exact = {InvoiceSource.FACTURX, InvoiceSource.UBL}
+    ranked = sorted(found, key=lambda f: list(InvoiceSource).index(f.source))
+    kept: list[FoundInvoice] = []
+    for invoice in ranked:
+        if not any(_same_invoice(invoice, other) for other in kept if other.source in exact):
+            kept.append(invoice)
+    return [invoice for invoice in found if invoice in kept]
+
+
+def _same_invoice(one: FoundInvoice, other: FoundInvoice) -> bool:
+    if one.invoice_number is None or one.invoice_number != other.invoice_number:
         return False
-    return subject_says_invoice or bool(_INVOICE_WORDS.search(filename.replace("_", " ")))
-
-
-def _attachment_source(filename: str, payload: bytes) -> InvoiceSource:
-    if not filename.lower().endswith(".xml"):
-        return InvoiceSource.PDF
-    # CII (the XML of Factur-X/ZUGFeRD) names its root CrossIndustryInvoice; anything else is UBL.
-    return InvoiceSource.FACTURX if b"CrossIndustryInvoice" in payload[:4096] else InvoiceSource.UBL
-
-
-def _invoice_number(subject: str, body: str) -> str | None:
-    for text in (subject, body):
-        match = _NUMBER.search(text)
-        if match:
-            return match.group(1)
-    return None
-
-
-def _total(body: str) -> Price | None:
-    for line in _TOTAL_LINE.finditer(body):
-        price = Price.fromstring(line.group(0))
-        if price.amount is not None:
-            return price
-    return None
-
-
-def _vendor(sender: str) -> str | None:
-    name = sender.split("<", 1)[0].strip().strip('"')
-    return name or None
-
-
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def _html_to_text(html: str) -> str:
-    collector = _TextCollector()
-    collector.feed(html)
-    return "\n".join(part.strip() for part in collector.parts if part.strip())
+    if one.total_amount is None or other.total_amount is None:
+        return True
+    return abs(one.total_amount) == abs(other.total_amount)

@@ -1,0 +1,124 @@
+"""Is this document an invoice (or a payment receipt, or a credit note)?
+
+Evidence is weighed per kind of document (see `vocabulary`), from the document's own content
+first: its title (4), a number label such as "Invoice No." or "Angebotsnummer" (3), and words in
+its text (1 each, at most 2). The mail adds its attachment's file name (3) and subject (2). A
+document is an invoice when the invoice evidence reaches 4 and beats every other kind's: a
+quotation that says "this is not an invoice" stays a quotation, an invoice whose mail says
+"meeting" stays an invoice. A mail body must also show a total and an invoice title or label,
+since a body only mentioning an invoice ("I paid the invoice yesterday") is a conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import islice
+
+from scanner.extraction.vocabulary import (
+    INVOICE,
+    KIND_PATTERNS,
+    LABEL_PATTERNS,
+    NEGATIVE_KINDS,
+    kind_of_name,
+    words_of_filename,
+)
+
+TITLE_WEIGHT, LABEL_WEIGHT, FILENAME_WEIGHT, SUBJECT_WEIGHT = 4, 3, 3, 2
+THRESHOLD = 4
+# Where a document's title and labels are: its head. Words are counted a little further.
+_TITLE_LINES, _LABEL_LINES, _WORD_CHARS = 25, 80, 8000
+_REPLY_OR_FORWARD = re.compile(
+    r"^\s*(?:(?:re|aw|antw|sv|vs|r|rv|fw|fwd|wg|tr|rif|enc)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MailContext:
+    """The mail around a document: its subject, the start of its body text, and whether a
+    person wrote it (rather than a company's system)."""
+
+    subject: str
+    body: str = ""
+    from_person: bool = False
+
+    @property
+    def topic(self) -> str:
+        """The subject without its "Re:"/"Fwd:" prefixes."""
+        return _REPLY_OR_FORWARD.sub("", self.subject)
+
+
+def is_invoice_attachment(lines: list[str], filename: str, context: MailContext) -> bool:
+    """Whether an attachment whose text is `lines` is an invoice. A PDF without text (a scan)
+    is judged by its name and its mail alone, so those need only reach half the threshold."""
+    scores = document_evidence(lines)
+    _add(scores, kind_of_name(words_of_filename(filename)), FILENAME_WEIGHT)
+    _add(scores, kind_of_name(context.topic), SUBJECT_WEIGHT)
+    if not lines:
+        _add(scores, kind_of_name(context.body[:300]), 1)
+    return _wins(scores, THRESHOLD if lines else THRESHOLD // 2)
+
+
+def is_invoice_body(lines: list[str], context: MailContext) -> bool:
+    """Whether a mail body whose text is `lines` could itself be an invoice or receipt (the
+    caller also needs a total in it). The body must name itself an invoice (a title or a number
+    label), or be a company's mail whose subject does ("Your Uber trip receipt"): a person's
+    mail, or a reply, only talks about invoices."""
+    scores = document_evidence(lines)
+    own = scores[INVOICE]
+    subject_kind = kind_of_name(context.topic)
+    _add(scores, subject_kind, SUBJECT_WEIGHT)
+    machine_sent = not context.from_person and context.topic == context.subject
+    if own < LABEL_WEIGHT and not (machine_sent and subject_kind == INVOICE):
+        return False
+    return _wins(scores, SUBJECT_WEIGHT if own < LABEL_WEIGHT else THRESHOLD)
+
+
+def document_evidence(lines: list[str]) -> Counter[str]:
+    """The weight of evidence per kind in a document's own text."""
+    scores: Counter[str] = Counter()
+    _add(scores, title_kind(lines), TITLE_WEIGHT)
+    head = lines[:_LABEL_LINES]
+    for kind, pattern in LABEL_PATTERNS.items():
+        if any(pattern.search(line) for line in head):
+            scores[kind] += LABEL_WEIGHT
+    text = "\n".join(lines)[:_WORD_CHARS]
+    for kind, pattern in KIND_PATTERNS.items():
+        scores[kind] += len(list(islice(pattern.finditer(text), 2)))
+    return scores
+
+
+def title_kind(lines: list[str]) -> str | None:
+    """The kind the first title-like line of a document names: one whose first words name it
+    ("Handelsrechnung (380) 05.06.2018 Nr. 471102", "GITHUB RECEIPT - PERSONAL SUBSCRIPTION"),
+    or a short one without figures (a table row "01/10 Recibo Telefónica -72,48" is no title)."""
+    for line in lines[:_TITLE_LINES]:
+        kind = kind_of_name(line)
+        if kind is None:
+            continue
+        match = KIND_PATTERNS[kind].search(line)
+        leading = match is not None and len(line[: match.start()].split()) < 2
+        if (leading and len(line.split()) <= 10) or (
+            len(line.split()) <= 6 and not any(char.isdigit() for char in line)
+        ):
+            return kind
+    return None
+
+
+def invoice_related(context: MailContext, filename: str = "") -> bool:
+    """Whether a part that could not be read was likely an invoice, from its name and mail."""
+    named = kind_of_name(words_of_filename(filename)) if filename else None
+    if named is not None:
+        return named == INVOICE
+    return kind_of_name(context.topic) == INVOICE
+
+
+def _add(scores: Counter[str], kind: str | None, weight: int) -> None:
+    if kind is not None:
+        scores[kind] += weight
+
+
+def _wins(scores: Counter[str], threshold: int) -> bool:
+    invoice = scores[INVOICE]
+    return invoice >= threshold and all(invoice > scores[kind] for kind in NEGATIVE_KINDS)
