@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     CREDENTIALS_KEY: str | None = None
     IMAP_ALLOW_PRIVATE_HOSTS: bool = False
     IMAP_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0)
+    # What a scan reads of one mail (scanner/limits.py explains each); beyond, a part is skipped.
+    SCAN_MAX_ATTACHMENT_BYTES: int = Field(default=15 * 1024 * 1024, ge=1024)
+    SCAN_MAX_ATTACHMENTS: int = Field(default=50, ge=1)
+    SCAN_MAX_MIME_DEPTH: int = Field(default=20, ge=2, le=100)
+    SCAN_MAX_PDF_PAGES: int = Field(default=20, ge=1)
+    SCAN_MAX_DECOMPRESSED_BYTES: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
     DATA_DIR: Path = Path("./.data")
 
     @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")

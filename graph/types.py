@@ -82,11 +82,18 @@ class ScanTask:
         description="Messages in the window, known once the mailbox has been searched."
     )
     emails_scanned: int = strawberry.field(description="Messages read so far.")
-    invoices_found: int = strawberry.field(description="Invoices found so far.")
+    invoices_found: int = strawberry.field(
+        description="Invoices this scan stored so far; ones an earlier scan stored are not "
+        "counted again."
+    )
     error_count: int = strawberry.field(
         description="Messages that could not be read; the scan goes on past them."
     )
     error: str | None = strawberry.field(description="Why the task failed, when FAILURE.")
+    bytes_fetched: float = strawberry.field(
+        description="Bytes downloaded from the mail server so far: outlines, text bodies and "
+        "the attachments that may hold invoices (a Float, as a mailbox can exceed Int's range)."
+    )
     estimated_duration_seconds: float | None = strawberry.field(
         description="Expected total duration, when it can be estimated."
     )
@@ -117,6 +124,7 @@ class ScanTask:
             invoices_found=state.invoices_found,
             error_count=state.error_count,
             error=state.error,
+            bytes_fetched=state.bytes_fetched,
             estimated_duration_seconds=state.estimated_duration_seconds,
             actual_duration_seconds=state.actual_duration_seconds,
             created_at=state.created_at,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+from datetime import UTC, date, datetime
 
 from beanie import Document
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from models.enums import ImapSecurity
@@ -15,6 +16,22 @@ def utcnow() -> datetime:
     """The current time, timezone-aware UTC (MongoDB stores milliseconds)."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class FolderSync(BaseModel):
+    """What earlier scans read of one folder: every message with a UID up to `last_uid`
+    received since `since`. Only valid while the folder keeps its UIDVALIDITY."""
+
+    folder: str
+    uidvalidity: int
+    since: date
+    last_uid: int
+
+    @staticmethod
+    def key(scope: str, folder: str) -> str:
+        """The entry's key in `EmailAccount.folder_sync`: a hash, since folder names may hold
+        the dots and dollars MongoDB field names cannot."""
+        return hashlib.sha256(f"{scope}\0{folder}".encode()).hexdigest()[:24]
 
 
 class EmailAccount(Document):
@@ -31,6 +48,8 @@ class EmailAccount(Document):
     group_addresses: list[str] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     last_scan_at: datetime | None = None
+    # Per scan scope and folder, what earlier scans read (see FolderSync.key).
+    folder_sync: dict[str, FolderSync] = Field(default_factory=dict)
 
     class Settings:
         name = "email_accounts"

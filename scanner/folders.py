@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from email.utils import getaddresses
+from typing import Any
 
-from imap_tools import AND, OR, H
-from imap_tools.folder import FolderInfo
-
-from scanner.imap import ImapSession
+from scanner.imap import Folder, ImapSession
+from scanner.messages import RECIPIENT_HEADERS, ParsedMessage
 
 # RFC 6154 SPECIAL-USE flags of folders a GROUPS scan skips: nothing received lives there.
 SKIPPED_SPECIAL_USE = frozenset({"\\trash", "\\junk", "\\drafts", "\\sent"})
@@ -46,45 +47,65 @@ SKIPPED_NAMES = frozenset(
     }
 )
 UNSELECTABLE = frozenset({"\\noselect", "\\nonexistent"})
-# Headers naming the recipient a group address delivered to.
-RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To")
 
 
 @dataclass(frozen=True, slots=True)
 class FolderWork:
-    """The messages of one folder that a scan reads."""
+    """The messages of one folder that a scan reads, and the folder's UIDVALIDITY: UIDs are
+    only comparable between scans while it stays the same."""
 
     folder: str
+    uidvalidity: int
     uids: list[int]
 
 
 def inbox_work(session: ImapSession, since: date) -> list[FolderWork]:
     """INBOX scan: the INBOX's messages received on or after `since`."""
-    return [FolderWork("INBOX", session.search("INBOX", AND(date_gte=since)))]
+    uidvalidity = session.select("INBOX")
+    return [FolderWork("INBOX", uidvalidity, session.search(["SINCE", since]))]
 
 
 def groups_work(session: ImapSession, since: date, addresses: list[str]) -> list[FolderWork]:
     """GROUPS scan: in every folder a received mail can be in, the messages since `since`
-    addressed to any of `addresses` in To, Cc, Delivered-To or X-Original-To."""
+    whose To, Cc, Delivered-To or X-Original-To contains one of `addresses`. SEARCH matches
+    substrings ("ap@x" also finds "nap@x"): `addressed_to` then keeps the exact ones."""
     if not addresses:
         return []
-    headers = [H(name, address) for name in RECIPIENT_HEADERS for address in addresses]
-    criteria = AND(OR(to=addresses, cc=addresses, header=headers), date_gte=since)
+    terms = [[key, address] for key in ("TO", "CC") for address in addresses]
+    terms += [["HEADER", name, address] for name in RECIPIENT_HEADERS[2:] for address in addresses]
+    criteria = ["SINCE", since, *any_of(terms)]
     work = []
     for folder in session.folders():
         if scanned_folder(folder):
-            uids = session.search(folder.name, criteria)
+            uidvalidity = session.select(folder.name)
+            uids = session.search(criteria)
             if uids:
-                work.append(FolderWork(folder.name, uids))
+                work.append(FolderWork(folder.name, uidvalidity, uids))
     return work
 
 
-def scanned_folder(folder: FolderInfo) -> bool:
+def any_of(terms: list[list[Any]]) -> list[Any]:
+    """IMAP's OR takes two keys: "a or b or c" is written OR a OR b c."""
+    tokens: list[Any] = []
+    for term in terms[:-1]:
+        tokens += ["OR", *term]
+    return tokens + terms[-1]
+
+
+def addressed_to(addresses: list[str]) -> Callable[[ParsedMessage], bool]:
+    """A test of whether a message names one of `addresses` exactly in a recipient header."""
+    wanted = {address.strip().casefold() for address in addresses}
+
+    def matches(message: ParsedMessage) -> bool:
+        named = getaddresses(message.recipients)
+        return any(address.casefold() in wanted for _, address in named)
+
+    return matches
+
+
+def scanned_folder(folder: Folder) -> bool:
     """True for a selectable folder that is not Trash, Junk, Drafts or Sent."""
-    flags = {flag.lower() for flag in folder.flags}
-    if flags & UNSELECTABLE:
+    if folder.flags & UNSELECTABLE or folder.flags & SKIPPED_SPECIAL_USE:
         return False
-    if flags & SKIPPED_SPECIAL_USE:
-        return False
-    leaf = folder.name.rsplit(folder.delim, 1)[-1] if folder.delim else folder.name
+    leaf = folder.name.rsplit(folder.delimiter, 1)[-1] if folder.delimiter else folder.name
     return leaf.strip().lower() not in SKIPPED_NAMES

@@ -48,6 +48,7 @@ class TaskState(BaseModel):
     invoices_found: int
     error_count: int
     error: str | None
+    bytes_fetched: int
     estimated_duration_seconds: float | None
     actual_duration_seconds: float | None
     created_at: datetime

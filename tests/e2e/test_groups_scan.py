@@ -1,4 +1,5 @@
-"""A GROUPS scan reads the group's mail in every folder but Trash, Junk, Drafts and Sent."""
+"""A GROUPS scan reads the group's mail in every folder but Trash, Junk, Drafts and Sent, and
+only mail addressed to a group address exactly."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ async def test_groups_scan_reads_group_mail_in_the_right_folders(http, dovecot, 
             mail("Invoice 3", delivered_to=group, when=recent),  # counted (Delivered-To)
             mail("Invoice 4", to="me@corp.example", when=recent),  # not to the group
             mail("Invoice 5", to=group, when=old),  # outside the window
+            # SEARCH TO matches substrings and finds this one; the exact check leaves it out.
+            mail("Invoice 7", to=f"n{group}", when=recent),
         ],
     )
     dovecot.append(user, password, [mail("Invoice 6", to=group, when=recent)], folder="Finance")
@@ -91,8 +94,8 @@ async def test_groups_scan_reads_group_mail_in_the_right_folders(http, dovecot, 
     assert task == {
         "status": "SUCCESS",
         "scanType": "GROUPS",
-        "emailsTotal": 4,
-        "emailsScanned": 4,
+        "emailsTotal": 5,
+        "emailsScanned": 5,
         "invoicesFound": 4,
         "error": None,
     }

@@ -69,23 +69,37 @@ def test_empty_message_is_unreadable() -> None:
 
 
 def test_one_invoice_per_invoice_pdf() -> None:
+    from tests.scanner.test_extraction_pdf import make_pdf
+
     raw = mail(
         "Your documents",
         attachments=(
-            ("invoice-1.pdf", b"%PDF"),
-            ("invoice-2.pdf", b"%PDF"),
-            ("agenda.pdf", b"%PDF"),
+            ("invoice-1.pdf", make_pdf("INVOICE\nInvoice No. 1\nTotal 10.00 EUR")),
+            ("invoice-2.pdf", make_pdf("INVOICE\nInvoice No. 2\nTotal 20.00 EUR")),
+            ("agenda.pdf", make_pdf("Agenda\n1. Budget")),
         ),
     )
-    found = find_invoices(parse_message(raw))
+    findings = find_invoices(parse_message(raw))
+    found = findings.invoices
     assert [f.attachment_name for f in found] == ["invoice-1.pdf", "invoice-2.pdf"]
+    assert [(f.invoice_number, f.total_amount) for f in found] == [
+        ("1", Decimal("10.00")),
+        ("2", Decimal("20.00")),
+    ]
     assert {f.source for f in found} == {InvoiceSource.PDF}
     assert len({f.part_key for f in found}) == 2
+    assert findings.unreadable == []
+
+
+def test_garbage_named_invoice_pdf_is_unreadable() -> None:
+    findings = find_invoices(parse_message(mail("Invoice 9", attachments=(("i.pdf", b"%PDF"),))))
+    assert findings.invoices == []
+    assert findings.unreadable == ["i.pdf: not a readable PDF (PdfStreamError)"]
 
 
 def test_text_invoice_total_and_currency() -> None:
     body = "Invoice number: INV-00077\nSubtotal: 100.00 EUR\nTax: 19.00 EUR\nTotal: 119.00 EUR\n"
-    [found] = find_invoices(parse_message(mail("Your invoice INV-00077", body)))
+    [found] = find_invoices(parse_message(mail("Your invoice INV-00077", body))).invoices
     assert found.source is InvoiceSource.TEXT
     assert found.invoice_number == "INV-00077"
     assert found.total_amount == Decimal("119.00") and found.currency == "EUR"
@@ -97,7 +111,8 @@ def test_text_invoice_total_and_currency() -> None:
     ["Quote for your invoice software", "Lunch tomorrow?", "Newsletter: new invoice features"],
 )
 def test_non_invoices(subject: str) -> None:
-    assert find_invoices(parse_message(mail(subject, "Total: 5 EUR"))) == []
+    findings = find_invoices(parse_message(mail(subject, "Total: 5 EUR")))
+    assert (findings.invoices, findings.unreadable) == ([], [])
 
 
 def test_iso_currency() -> None:
@@ -124,20 +139,6 @@ def test_public_address_is_accepted() -> None:
     ensure_public_host("93.184.216.34", 993)  # an address literal resolves without DNS
 
 
-def test_fetch_response_with_uid_after_the_literal() -> None:
-    from scanner.imap import _parse_fetch_response
-
-    data: list[object] = [
-        (b'1 (UID 7 INTERNALDATE "05-Mar-2026 10:00:00 +0000" BODY[] {3}', b"abc"),
-        b")",
-        (b"2 (BODY[] {3}", b"def"),
-        b' UID 9 INTERNALDATE "06-Mar-2026 10:00:00 +0000")',
-    ]
-    parsed = list(_parse_fetch_response(data))
-    assert [(m.uid, m.raw) for m in parsed] == [(7, b"abc"), (9, b"def")]
-    assert parsed[1].internal_date == datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
-
-
 def test_private_host_refused_at_connection_time() -> None:
     from models.enums import ImapSecurity
     from scanner.imap import ImapError, ImapLogin, ImapSession
@@ -153,14 +154,18 @@ def test_xml_attachments_are_e_invoices() -> None:
     msg = EmailMessage()
     msg["From"], msg["Subject"] = "Shop <s@x>", "Invoice 9"
     msg.set_content("see attached")
-    msg.add_attachment(
-        b"<rsm:CrossIndustryInvoice/>",
-        maintype="application",
-        subtype="xml",
-        filename="invoice.xml",
-    )
-    msg.add_attachment(
-        b"<Invoice xmlns='urn:oasis'/>", maintype="application", subtype="xml", filename="ubl.xml"
-    )
-    found = find_invoices(parse_message(msg.as_bytes()))
-    assert [f.source for f in found] == [InvoiceSource.FACTURX, InvoiceSource.UBL]
+    cii = b"""<rsm:CrossIndustryInvoice
+        xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+        xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100">
+        <rsm:ExchangedDocument><ram:ID>9</ram:ID></rsm:ExchangedDocument>
+        </rsm:CrossIndustryInvoice>"""
+    ubl = b"""<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+        xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+        <cbc:ID>10</cbc:ID></Invoice>"""
+    msg.add_attachment(cii, maintype="application", subtype="xml", filename="invoice.xml")
+    msg.add_attachment(ubl, maintype="application", subtype="xml", filename="ubl.xml")
+    found = find_invoices(parse_message(msg.as_bytes())).invoices
+    assert [(f.source, f.invoice_number) for f in found] == [
+        (InvoiceSource.FACTURX, "9"),
+        (InvoiceSource.UBL, "10"),
+    ]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import cache
+
+from fpdf import FPDF
 
 
 def plain_mail(index: int, sent: object, *, subject: str | None = None) -> bytes:
@@ -39,9 +42,28 @@ def pdf_invoice(index: int, sent: object) -> bytes:
     msg["Message-ID"] = make_msgid(domain="office.example")
     msg.set_content("Please find your invoice attached.\n")
     msg.add_attachment(
-        b"%PDF-1.4\n% minimal\n%%EOF\n",
+        invoice_pdf(f"OS-{index:05d}"),
         maintype="application",
         subtype="pdf",
         filename=f"invoice-{index:05d}.pdf",
     )
     return msg.as_bytes()
+
+
+@cache
+def invoice_pdf(number: str) -> bytes:
+    """A one-page text PDF invoice, as an office supplier's billing system would send."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for line in (
+        "Office Supplies Ltd",
+        f"Invoice No.: {number}",
+        "Invoice date: 05/03/2026",
+        "Paper, 10 boxes      100.00 EUR",
+        "Subtotal: 100.00 EUR",
+        "VAT 19%: 19.00 EUR",
+        "Total: 119.00 EUR",
+    ):
+        pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

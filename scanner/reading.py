@@ -1,0 +1,189 @@
+"""Read a batch of messages with few bytes and few round trips.
+
+Three steps per batch: the outline (headers, size and BODYSTRUCTURE) of every message; then the
+text bodies of the messages kept; then only the attachments that may hold an invoice, judged
+from subject, body and file name. A photo or an agenda PDF is never downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from scanner.imap import ImapSession, Outline
+from scanner.invoices import worth_fetching
+from scanner.limits import ScanLimits
+from scanner.messages import (
+    ParsedMessage,
+    SkippedPart,
+    UnreadableMessage,
+    add_part,
+    content_message_id,
+    parse_headers,
+    parse_message,
+)
+from scanner.structure import Part, Structure, structure_of
+
+# A message this small is fetched whole: one round trip costs more than its attachments.
+SMALL_MESSAGE_BYTES = 16 * 1024
+# A text body larger than this is not read: invoices say what they need in far less.
+MAX_TEXT_BODY_BYTES = 2 * 1024 * 1024
+_INVOICE_FILE_TYPES = frozenset({"application/pdf", "application/xml", "text/xml"})
+_INVOICE_FILE_SUFFIXES = (".pdf", ".xml")
+
+
+@dataclass(slots=True)
+class ReadMessage:
+    """One message as the scan read it: parsed, or the reason it could not be."""
+
+    uid: int
+    internal_date: datetime | None
+    parsed: ParsedMessage | None = None
+    error: str | None = None
+    bytes_fetched: int = 0
+    full_size: int = 0  # what downloading it whole would have cost
+
+
+@dataclass(slots=True)
+class _Pending:
+    outline: Outline
+    read: ReadMessage
+    structure: Structure | None = None
+    sections: list[str] = field(default_factory=list)
+
+
+def read_batch(
+    session: ImapSession,
+    uids: Sequence[int],
+    limits: ScanLimits,
+    keep: Callable[[ParsedMessage], bool] | None = None,
+) -> list[ReadMessage]:
+    """Read `uids` of the selected folder. `keep` drops a message after its headers (e.g. one
+    not addressed to a group address): such a message comes back with `parsed` None, no error."""
+    pending = []
+    results = []
+    for outline in session.outlines(uids):
+        read = ReadMessage(outline.uid, outline.internal_date, full_size=outline.size)
+        read.bytes_fetched = len(outline.header)
+        results.append(read)
+        try:
+            headers = parse_headers(outline.header, _fallback_id(outline))
+            if keep is not None and not keep(headers):
+                continue
+            read.parsed = headers
+            pending.append(_plan_texts(outline, read, limits))
+        except Exception as exc:  # headers or a structure the parser chokes on: one mail lost
+            read.parsed, read.error = None, f"cannot parse: {type(exc).__name__}: {exc}"
+    _fetch(session, pending, limits)
+    for item in pending:
+        item.sections = _wanted_attachments(item, limits)
+    _fetch(session, pending, limits)
+    return results
+
+
+def _fallback_id(outline: Outline) -> str:
+    # Without a Message-ID, the outline headers and size stand for the message: they are what
+    # every later scan sees first, so the same message gets the same id.
+    return content_message_id(outline.header + str(outline.size).encode())
+
+
+def _plan_texts(outline: Outline, read: ReadMessage, limits: ScanLimits) -> _Pending:
+    item = _Pending(outline, read)
+    if outline.structure is None or outline.size <= SMALL_MESSAGE_BYTES:
+        item.sections = [""]
+        return item
+    item.structure = structure_of(outline.structure, limits.max_depth)
+    assert read.parsed is not None
+    read.parsed.too_deep = item.structure.too_deep
+    if item.structure.single:
+        only = item.structure.parts[0]
+        if only.is_text_body and only.size <= MAX_TEXT_BODY_BYTES:
+            item.sections = [""]
+        elif _may_be_invoice(read.parsed, only, only.content_type):
+            item.sections = [""] if _within_limit(read.parsed, only, limits) else []
+        return item
+    item.sections = [
+        part.section
+        for part in item.structure.parts
+        if part.is_text_body and part.size <= MAX_TEXT_BODY_BYTES
+    ]
+    return item
+
+
+def _wanted_attachments(item: _Pending, limits: ScanLimits) -> list[str]:
+    parsed = item.read.parsed
+    if item.structure is None or item.structure.single or parsed is None:
+        return []
+    wanted = []
+    for part in item.structure.parts:
+        if part.is_text_body or not _may_be_invoice(parsed, part, part.content_type):
+            continue
+        if _within_limit(parsed, part, limits):
+            wanted.append(part.section)
+    return wanted
+
+
+def _within_limit(parsed: ParsedMessage, part: Part, limits: ScanLimits) -> bool:
+    """True when `part` may be downloaded; else it is recorded as skipped, with the reason."""
+    if part.decoded_size <= limits.max_attachment_bytes:
+        return True
+    reason = f"about {part.decoded_size} bytes, over the limit of {limits.max_attachment_bytes}"
+    parsed.skipped.append(SkippedPart(part.filename, part.content_type, reason))
+    return False
+
+
+def _may_be_invoice(parsed: ParsedMessage | None, part: Part, content_type: str) -> bool:
+    if parsed is None:
+        return False
+    body = parsed.text_body or parsed.html_body
+    if part.is_forwarded:
+        subject = f"{parsed.subject}\n{part.nested_subject}"
+        return any(
+            _invoice_file(p) and worth_fetching(subject, body, p.filename, p.content_type)
+            for p in part.nested
+        ) or all(p.is_text_body for p in part.nested)
+    return _invoice_file(part) and worth_fetching(parsed.subject, body, part.filename, content_type)
+
+
+def _invoice_file(part: Part) -> bool:
+    return part.content_type in _INVOICE_FILE_TYPES or part.filename.lower().endswith(
+        _INVOICE_FILE_SUFFIXES
+    )
+
+
+def _fetch(session: ImapSession, pending: list[_Pending], limits: ScanLimits) -> None:
+    """Fetch each pending message's `sections` and add them to its parsed message."""
+    wanted = {item.outline.uid: _items_for(item.sections) for item in pending if item.sections}
+    fetched = session.sections(wanted)
+    for item in pending:
+        if not item.sections:
+            continue
+        data = fetched.get(item.outline.uid, {})
+        item.read.bytes_fetched += sum(len(value) for value in data.values())
+        try:
+            _add_fetched(item, data, limits)
+        except UnreadableMessage as exc:
+            item.read.parsed, item.read.error = None, str(exc)
+        except Exception as exc:  # one hostile mail must not end the batch
+            item.read.parsed, item.read.error = None, f"cannot parse: {type(exc).__name__}: {exc}"
+        item.sections = []
+
+
+def _items_for(sections: list[str]) -> list[str]:
+    if sections == [""]:
+        return [""]
+    return [name for section in sections for name in (f"{section}.MIME", section)]
+
+
+def _add_fetched(item: _Pending, data: dict[str, bytes], limits: ScanLimits) -> None:
+    parsed = item.read.parsed
+    if parsed is None:
+        return
+    if item.sections == [""]:
+        whole = parse_message(data.get("", b""), limits)
+        whole.message_id = parsed.message_id  # the id every scan derives from the outline
+        item.read.parsed = whole
+        return
+    for section in item.sections:
+        add_part(parsed, data.get(f"{section}.MIME", b""), data.get(section, b""), limits)
