@@ -14,7 +14,7 @@ from tests.support.environment import prepare_environment, uses_real_mongodb
 
 BASE, PORTS = prepare_environment("invoicescan-bench-")
 
-from bench import concurrent_clients, startscan_latency  # noqa: E402 - settings need the env first
+from bench import concurrent_clients, extraction, startscan_latency  # noqa: E402 - settings need the env first
 from bench.stack import running_stack  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
@@ -24,7 +24,7 @@ async def main() -> int:
     sections = []
     all_met = True
     async with running_stack(BASE, PORTS) as stack:
-        for benchmark in (startscan_latency, concurrent_clients):
+        for benchmark in (extraction, startscan_latency, concurrent_clients):
             section, met = await benchmark.run(stack)
             print(section, end="\n\n", flush=True)
             sections.append(section)
