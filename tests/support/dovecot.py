@@ -1,4 +1,5 @@
-"""A private Dovecot IMAP server for tests, with passwd-file users and maildir mail."""
+"""A private Dovecot IMAP server for tests, with passwd-file users and maildir mail; optionally
+also OAuth2 logins (SASL XOAUTH2 and OAUTHBEARER) checked against a token-introspection URL."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ mail_gid = nogroup
 first_valid_uid = 0
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {base}/users
+  args = scheme=PLAIN username_format=%u {base}/users{password_mechanisms}
 }}
 userdb {{
   driver = static
@@ -56,6 +57,38 @@ service stats {{
 }}
 """
 
+# Dovecot 2.3 syntax, appended to CONFIG (a later setting wins, same-named sections merge).
+# A mechanism consults every passdb in order: `mechanisms` keeps OAuth2 tokens away from the
+# passwd-file and passwords away from the introspection endpoint. auth_verbose logs why the
+# oauth2 passdb refused a token. Refused tokens are the point of these tests: no failure delay,
+# and no per-IP auth penalty (anvil's socket closed to auth), which grows to 15 s per login and
+# would make one test's failures slow down the next.
+OAUTH2_CONFIG = """\
+auth_mechanisms = plain login xoauth2 oauthbearer
+auth_verbose = yes
+auth_failure_delay = 0
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {base}/dovecot-oauth2.conf.ext
+}}
+"""
+
+# Read by the auth process; `post` sends RFC 7662's form body token=... to the URL.
+OAUTH2_PASSDB = """\
+introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+"""
+
 
 @dataclass
 class Dovecot:
@@ -64,6 +97,8 @@ class Dovecot:
     base: Path
     port: int
     host: str = "127.0.0.1"
+    # Set to accept OAuth2 bearer tokens as well, validated by this introspection endpoint.
+    oauth2_introspection_url: str | None = None
 
     @property
     def config(self) -> Path:
@@ -76,10 +111,20 @@ class Dovecot:
         for folder in (self.base, self.base / "mail"):
             folder.chmod(0o777)
         (self.base / "users").touch(mode=0o644)
-        self.config.write_text(CONFIG.format(base=self.base, port=self.port))
+        self.config.write_text(self._config_text())
         binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
         subprocess.run([binary, "-c", str(self.config)], check=True)
         wait_for_port(self.host, self.port, 20)
+
+    def _config_text(self) -> str:
+        if self.oauth2_introspection_url is None:
+            return CONFIG.format(base=self.base, port=self.port, password_mechanisms="")
+        oauth2_settings = self.base / "dovecot-oauth2.conf.ext"
+        oauth2_settings.write_text(OAUTH2_PASSDB.format(url=self.oauth2_introspection_url))
+        oauth2_settings.chmod(0o644)
+        password_only = "\n  mechanisms = plain login"
+        config = CONFIG.format(base=self.base, port=self.port, password_mechanisms=password_only)
+        return config + OAUTH2_CONFIG.format(base=self.base)
 
     def stop(self) -> None:
         subprocess.run(
