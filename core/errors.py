@@ -41,3 +41,9 @@ class Conflict(AppError):
 
 class ServiceUnavailable(AppError):
     code = "SERVICE_UNAVAILABLE"
+
+
+class RateLimited(AppError):
+    """The client asked, or read, faster or slower than the service can serve it."""
+
+    code = "RATE_LIMITED"

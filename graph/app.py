@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from broadcaster import Broadcast
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -28,6 +27,7 @@ from core.settings import settings
 from graph.context import Context
 from graph.limits import BodyLimit
 from graph.metrics import metrics
+from graph.relay import Relay
 from graph.schema import schema
 
 log = logging.getLogger(__name__)
@@ -63,15 +63,15 @@ class GraphQLApp(GraphQL[Context, None]):
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     mongo = await connect_database()
     redis = Redis.from_url(settings.REDIS_URL)
-    broadcast = Broadcast(settings.REDIS_URL)
-    await broadcast.connect()
+    relay = Relay(settings.REDIS_URL)
+    await relay.connect()
     app.state.mongo = mongo
     app.state.redis = redis
-    app.state.broadcast = broadcast
+    app.state.relay = relay
     try:
         yield
     finally:
-        await broadcast.disconnect()
+        await relay.disconnect()
         await redis.aclose()
         await mongo.close()
 

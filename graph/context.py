@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from broadcaster import Broadcast
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from starlette.requests import Request
@@ -15,6 +14,7 @@ from starlette.websockets import WebSocket
 from core.auth import Principal, principal_from_header
 from core.errors import Forbidden, Unauthenticated
 from graph.limits import SubscriptionSlots
+from graph.relay import Relay
 
 
 @dataclass
@@ -42,8 +42,8 @@ class Context:
         return self.request.app.state.mongo
 
     @property
-    def broadcast(self) -> Broadcast:
-        return self.request.app.state.broadcast
+    def relay(self) -> Relay:
+        return self.request.app.state.relay
 
     def user(self) -> Principal:
         """The authenticated caller; raises Unauthenticated."""

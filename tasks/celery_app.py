@@ -16,6 +16,9 @@ from celery import Celery
 from celery.signals import worker_init
 
 from core.settings import settings
+from tasks import broker_fix
+
+broker_fix.install()
 
 SCAN_QUEUE = "email_scanning"
 

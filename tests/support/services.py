@@ -75,6 +75,16 @@ class Services:
         )
         wait_for_port("127.0.0.1", port, 20, process)
 
+    def restart_redis(self, port: int, down_seconds: float = 1.0) -> None:
+        """Kill Redis without a goodbye to its clients (SIGKILL, as a crash or an OOM kill),
+        leave it down a moment, and start it again on the same port, empty."""
+        for name, process in self.children.children:
+            if name == "redis" and process.poll() is None:
+                process.kill()
+                process.wait()
+        time.sleep(down_seconds)
+        self.start_redis(port)
+
     def start_localdb(self, port: int) -> None:
         process = self.children.python(
             "localdb",

@@ -1,0 +1,116 @@
+"""The relay against a Redis of its own: confirmed subscriptions, the newest state per task,
+a bound on what waits, and Resync after Redis restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from redis.asyncio import Redis
+
+from core.errors import RateLimited
+from graph.relay import Relay, Resync, Updates, shared_read
+from tests.support.services import Services, free_port
+
+CHANNEL = "invoicescan:task:t1"
+
+
+def state(seq: int, task_id: str = "t1", status: str = "PROGRESS") -> str:
+    now = datetime.now(UTC).isoformat()
+    return (
+        f'{{"id": "{task_id}", "account_id": "a", "user_id": "u", "scan_type": "INBOX", '
+        f'"months": 1, "status": "{status}", "progress": {seq}, "current_status": "x", '
+        f'"emails_total": 100, "emails_scanned": {seq}, "invoices_found": 0, "error_count": 0, '
+        f'"error": null, "bytes_fetched": 0, "estimated_duration_seconds": null, '
+        f'"actual_duration_seconds": null, "created_at": "{now}", "started_at": null, '
+        f'"finished_at": null, "seq": {seq}}}'
+    )
+
+
+@pytest.fixture
+def own_redis(services: Services) -> Iterator[tuple[Services, int]]:
+    """A redis-server only this test talks to, so restarting it disturbs nobody else."""
+    port = free_port()
+    own = Services(services.base / f"relay-redis-{port}")
+    own.base.mkdir(parents=True, exist_ok=True)
+    own.start_redis(port)
+    yield own, port
+    own.stop()
+
+
+@pytest.fixture
+async def relay(own_redis: tuple[Services, int]) -> AsyncIterator[Relay]:
+    _, port = own_redis
+    running = Relay(f"redis://127.0.0.1:{port}/0")
+    await running.connect()
+    yield running
+    await running.disconnect()
+
+
+async def test_events_published_after_subscribing_arrive(
+    relay: Relay, own_redis: tuple[Services, int]
+) -> None:
+    publisher = Redis(port=own_redis[1])
+    async with relay.updates(CHANNEL) as updates:
+        # No sleep: on entry Redis has confirmed the SUBSCRIBE.
+        await publisher.publish(CHANNEL, state(1))
+        received = await asyncio.wait_for(updates.next(), 5)
+    await publisher.aclose()
+    assert not isinstance(received, Resync) and received.seq == 1
+
+
+async def test_a_restart_of_redis_resyncs_then_events_flow_again(
+    relay: Relay, own_redis: tuple[Services, int]
+) -> None:
+    services, port = own_redis
+    async with relay.updates(CHANNEL) as updates:
+        before = datetime.now(UTC)
+        await asyncio.to_thread(services.restart_redis, port)
+        item = await asyncio.wait_for(updates.next(), 15)
+        assert isinstance(item, Resync) and item.since >= before
+        publisher = Redis(port=port)
+        await publisher.publish(CHANNEL, state(7, status="SUCCESS"))
+        after = await asyncio.wait_for(updates.next(), 5)
+        await publisher.aclose()
+    assert not isinstance(after, Resync) and (after.seq, after.status.value) == (7, "SUCCESS")
+    assert relay.backend.reconnects == 1
+
+
+def test_a_slow_subscriber_gets_the_newest_state_per_task() -> None:
+    from tasks.progress import TaskState
+
+    updates = Updates(capacity=2)
+    for seq in (3, 1, 5, 4):
+        updates.offer(TaskState.model_validate_json(state(seq)))
+    updates.offer(TaskState.model_validate_json(state(2, task_id="t2")))
+    first, second = asyncio.run(_take(updates, 2))
+    assert [(s.id, s.seq) for s in (first, second)] == [("t1", 5), ("t2", 2)]
+
+
+def test_a_subscriber_too_far_behind_is_closed() -> None:
+    from tasks.progress import TaskState
+
+    updates = Updates(capacity=2)
+    for task_id in ("t1", "t2", "t3"):
+        updates.offer(TaskState.model_validate_json(state(1, task_id=task_id)))
+    with pytest.raises(RateLimited):
+        asyncio.run(_take(updates, 1))
+
+
+async def test_shared_read_runs_once_for_concurrent_callers() -> None:
+    calls = 0
+
+    async def read() -> int:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return 42
+
+    results = await asyncio.gather(*(shared_read("k", read) for _ in range(100)))
+    assert results == [42] * 100 and calls == 1
+
+
+async def _take(updates: Updates, count: int) -> list:  # type: ignore[type-arg]
+    return [await updates.next() for _ in range(count)]
