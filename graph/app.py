@@ -29,6 +29,7 @@ from graph.limits import BodyLimit
 from graph.metrics import metrics
 from graph.relay import Relay
 from graph.schema import schema
+from graph.shared_events import encoded_next
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,15 @@ class GraphQLApp(GraphQL[Context, None]):
                 {"code": "UNAUTHENTICATED", "message": exc.message}
             ) from exc
         return None
+
+    def encode_json(self, data: object) -> str | bytes:
+        # A `next` message whose data is a shared event result: encode that data once for
+        # every subscriber (graph/shared_events.py), only the envelope per subscriber.
+        if isinstance(data, dict) and data.get("type") == "next":
+            encoded = encoded_next(data)
+            if encoded is not None:
+                return encoded
+        return super().encode_json(data)
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ from graph.limits import QUERY_LIMITS
 from graph.metrics import OperationMetrics
 from graph.mutations import Mutation
 from graph.queries import Query
+from graph.shared_events import SharedEventExecutor
 from graph.subscriptions import Subscription
 
 schema = Schema(
@@ -24,4 +25,5 @@ schema = Schema(
         *QUERY_LIMITS,
         OperationMetrics,
     ],
+    execution_context_class=SharedEventExecutor,
 )

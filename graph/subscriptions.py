@@ -29,6 +29,8 @@ from tasks.progress import ALL_TASKS_CHANNEL, TaskState, task_channel, user_chan
 RESYNC_LIMIT = 500
 # How many tasks' last sent `seq` a stream remembers, to drop stale or repeated events.
 REMEMBERED_TASKS = 10_000
+# Recent events whose GraphQL object is shared between subscribers.
+SHARED_TYPES = 1024
 
 
 @strawberry.type(description="Live updates.")
@@ -55,7 +57,7 @@ class Subscription:
                     item = await shared_read(key, partial(_stored, task_id))
                 if item.seq > state.seq:
                     state = item
-                    yield ScanTask.from_state(state)
+                    yield shared_type(state)
 
     @strawberry.subscription(description="Every change of any of the caller's tasks, from now on.")
     async def my_task_updates(self, info: Info[Context, None]) -> AsyncGenerator[ScanTask]:
@@ -65,7 +67,7 @@ class Subscription:
             info.context.relay.updates(user_channel(principal.user_id)) as updates,
         ):
             async for state in _newer_states(updates, {"user_id": principal.user_id}):
-                yield ScanTask.from_state(state)
+                yield shared_type(state)
 
     @strawberry.subscription(description="ADMIN: every change of every task, from now on.")
     async def all_task_updates(self, info: Info[Context, None]) -> AsyncGenerator[ScanTask]:
@@ -75,7 +77,23 @@ class Subscription:
             info.context.relay.updates(ALL_TASKS_CHANNEL) as updates,
         ):
             async for state in _newer_states(updates, {}):
-                yield ScanTask.from_state(state)
+                yield shared_type(state)
+
+
+_types: OrderedDict[int, tuple[TaskState, ScanTask]] = OrderedDict()
+
+
+def shared_type(state: TaskState) -> ScanTask:
+    """The GraphQL object of `state`, one for every subscriber handed the same event object,
+    so graph/shared_events.py can execute the event once for all of them."""
+    hit = _types.get(id(state))
+    if hit is not None and hit[0] is state:
+        return hit[1]
+    converted = ScanTask.from_state(state)
+    _types[id(state)] = (state, converted)
+    if len(_types) > SHARED_TYPES:
+        _types.popitem(last=False)
+    return converted
 
 
 async def _newer_states(updates: Updates, scope: dict[str, Any]) -> AsyncGenerator[TaskState]:
