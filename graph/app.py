@@ -4,6 +4,7 @@ every connection (MongoDB, Redis, broadcaster)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -71,6 +72,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    _tune_garbage_collector()
     mongo = await connect_database()
     redis = Redis.from_url(settings.REDIS_URL)
     relay = Relay(settings.REDIS_URL)
@@ -84,6 +86,15 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await relay.disconnect()
         await redis.aclose()
         await mongo.close()
+
+
+def _tune_garbage_collector() -> None:
+    """Thousands of websockets keep many long-lived objects, and every message allocates a few
+    short-lived ones: the default thresholds spent about a fifth of the API's CPU collecting at
+    fan-out. Objects alive at start-up are frozen out of collection, and collection runs less
+    often (still bounded: a cycle waits at most 50,000 allocations)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 async def healthz(request: Request) -> Response:
