@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     SCAN_MAX_MIME_DEPTH: int = Field(default=20, ge=2, le=100)
     SCAN_MAX_PDF_PAGES: int = Field(default=20, ge=1)
     SCAN_MAX_DECOMPRESSED_BYTES: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    # A running scan writes a heartbeat every few seconds; beat's reaper takes back a PROGRESS
+    # task whose heartbeat is older than the timeout, every interval, at most
+    # TASK_MAX_ATTEMPTS runs in all (tasks/reaper.py).
+    TASK_HEARTBEAT_TIMEOUT_SECONDS: int = Field(default=60, ge=20, le=3600)
+    REAPER_INTERVAL_SECONDS: int = Field(default=30, ge=5, le=3600)
+    TASK_MAX_ATTEMPTS: int = Field(default=3, ge=1, le=10)
+    # Finished tasks older than this are removed daily; their invoices stay.
+    TASK_RETENTION_DAYS: int = Field(default=90, ge=1, le=3650)
+    # Beat rescans every account this often (0: never), over this many months.
+    SCHEDULED_SCAN_MINUTES: int = Field(default=0, ge=0, le=7 * 24 * 60)
+    SCHEDULED_SCAN_MONTHS: int = Field(default=1, ge=1, le=24)
     DATA_DIR: Path = Path("./.data")
 
     @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")

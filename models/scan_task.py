@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from beanie import Document
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from models.email_account import utcnow
 from models.enums import ScanType, TaskStatus
+
+
+class FolderMark(BaseModel):
+    """How far a task has read one folder: every message of the window with a UID up to
+    `read_up_to` is read (by an earlier scan, or counted in this task's counters)."""
+
+    folder: str
+    uidvalidity: int
+    read_up_to: int
+
+
+class ScanPosition(BaseModel):
+    """Where a task stands in its mailbox, stored with its counters in the same write, so a
+    run that resumes it after a lost worker reads exactly the messages not counted yet."""
+
+    since: date
+    # Keyed by FolderSync.key(scope, folder): folder names may hold dots and dollars.
+    folders: dict[str, FolderMark] = Field(default_factory=dict)
 
 
 class ScanTask(Document):
@@ -21,6 +39,9 @@ class ScanTask(Document):
     `active` is True exactly while the task is PENDING or PROGRESS and is unset otherwise: a unique
     index over it lets MongoDB itself refuse a second running scan of an account, atomically.
     `seq` grows with every stored change so subscribers can drop events older than what they read.
+    `attempt` numbers the runs: beat's reaper raises it when it queues again a task whose worker
+    stopped responding, and every write of a run is fenced by it, so a run taken away from a
+    worker that was only slow cannot write over the next one.
     """
 
     id: str  # type: ignore[assignment]  # the Celery task id, not an ObjectId
@@ -44,6 +65,11 @@ class ScanTask(Document):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
+    # The Celery node and pool process running the task now (None while it waits in the queue).
+    worker: str | None = None
+    worker_pid: int | None = None
+    attempt: int = 1
+    position: ScanPosition | None = None
     seq: int = 0
 
     class Settings:
@@ -67,14 +93,16 @@ class ScanTask(Document):
         changes: dict[str, Any],
         *,
         only_if: Collection[TaskStatus] | None = None,
+        where: dict[str, Any] | None = None,
     ) -> ScanTask | None:
         """Store `changes` (field name to value) atomically and bump `seq`.
 
         With `only_if`, the change happens only while the task is in one of those statuses;
-        None is returned when it is not (or the task does not exist). A terminal status also
-        clears `active`, which frees the account for its next scan.
+        `where` adds other conditions (a MongoDB filter). None is returned when they do not hold
+        (or the task does not exist). A terminal status also clears `active`, which frees the
+        account for its next scan.
         """
-        query: dict[str, Any] = {"_id": task_id}
+        query: dict[str, Any] = {**(where or {}), "_id": task_id}
         if only_if is not None:
             query["status"] = {"$in": [status.value for status in only_if]}
         update: dict[str, Any] = {"$set": _encode(changes), "$inc": {"seq": 1}}
@@ -87,7 +115,19 @@ class ScanTask(Document):
         return cls.model_validate(stored) if stored is not None else None
 
 
+def attempt_is(attempt: int) -> Any:
+    """A filter on `attempt`; tasks stored before attempts were counted have none, and are
+    in their first."""
+    return attempt if attempt > 1 else {"$in": [1, None]}
+
+
 def _encode(changes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: value.value if isinstance(value, StrEnum) else value for key, value in changes.items()
-    }
+    return {key: _encode_value(value) for key, value in changes.items()}
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, BaseModel):  # dates as ISO strings: BSON has no date without a time
+        return value.model_dump(mode="json")
+    return value

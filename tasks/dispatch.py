@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from core.errors import Conflict, ServiceUnavailable
 from models import EmailAccount, ScanTask
 from models.enums import ScanType, TaskStatus
+from tasks import estimates
 from tasks.lifecycle import end_task
 from tasks.progress import TaskState, publish_task_state
 from tasks.scan import scan_mailbox
@@ -25,14 +26,16 @@ async def start_scan(
     """Create and queue a scan of `account`.
 
     MongoDB's unique index on active tasks decides a race between two starts; the loser gets
-    Conflict naming the running task.
+    Conflict naming the running task. The estimate comes from the account's recent scans.
     """
+    history = await estimates.history_of(str(account.id))
     task = ScanTask(
         id=str(uuid.uuid4()),
         account_id=str(account.id),
         user_id=account.user_id,
         scan_type=scan_type,
         months=months,
+        estimated_duration_seconds=estimates.at_start(history, months),
     )
     try:
         await task.insert()

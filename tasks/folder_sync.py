@@ -1,5 +1,6 @@
 """Remember per folder what scans have read, so a rescan of the same window fetches only mail
-that arrived since, and starts over when the folder's UIDVALIDITY changes."""
+that arrived since, and starts over when the folder's UIDVALIDITY changes. A task resumed after
+its worker was lost reads on from its own stored position instead (models/scan_task.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 from models import EmailAccount
 from models.email_account import FolderSync
 from models.enums import ScanType
+from models.scan_task import FolderMark, ScanPosition
 from scanner.folders import FolderWork
 
 
@@ -19,13 +21,45 @@ def sync_scope(scan_type: ScanType, group_addresses: list[str]) -> str:
     return scan_type.value
 
 
-def unread(work: FolderWork, since: date, previous: FolderSync | None) -> FolderWork:
-    """`work` without the messages an earlier scan of a window at least as wide has read."""
+def read_before(work: FolderWork, since: date, previous: FolderSync | None) -> int:
+    """The UID up to which an earlier scan of a window at least as wide has read `work.folder`
+    (0: nothing of it can be skipped)."""
     if previous is None or previous.uidvalidity != work.uidvalidity or previous.since > since:
+        return 0
+    return previous.last_uid
+
+
+def plan_reading(
+    found: list[FolderWork],
+    scope: str,
+    synced: dict[str, FolderSync],
+    position: ScanPosition | None,
+    since: date,
+) -> tuple[list[FolderWork], ScanPosition]:
+    """What a run reads of the messages the search `found`, and the position it starts from.
+
+    A fresh task leaves out what earlier scans of a window at least as wide have read (the
+    account's `synced` record). A folder this task has read before (the same UIDVALIDITY) goes
+    on after the task's own mark: the account's record may be a batch ahead of the counters the
+    task stored, the mark never is. Any other folder starts where earlier scans left it.
+    """
+    marks = dict(position.folders) if position is not None else {}
+    plan = []
+    for work in found:
+        key = FolderSync.key(scope, work.folder)
+        mark = marks.get(key)
+        if mark is None or mark.uidvalidity != work.uidvalidity:
+            start = read_before(work, since, synced.get(key))
+            mark = FolderMark(folder=work.folder, uidvalidity=work.uidvalidity, read_up_to=start)
+            marks[key] = mark
+        plan.append(_after(work, mark.read_up_to))
+    return plan, ScanPosition(since=since, folders=marks)
+
+
+def _after(work: FolderWork, uid: int) -> FolderWork:
+    if uid <= 0:
         return work
-    return FolderWork(
-        work.folder, work.uidvalidity, [u for u in work.uids if u > previous.last_uid]
-    )
+    return FolderWork(work.folder, work.uidvalidity, [u for u in work.uids if u > uid])
 
 
 async def remember_read(

@@ -1,13 +1,20 @@
 """Keeps a running scan's ScanTask document current and publishes each stored change.
 
-Writes are throttled: when progress moves, at most one every 500 ms; at least one every second (a
-running scan also notices a cancel at each write); always the terminal one. Two updates a second
+Writes are throttled: after each batch of messages, at most one every 500 ms (batches that take
+longer are written as each ends); always the steps and the terminal state. Two updates a second
 are plenty for a progress bar, and the store stays free for the API: on the embedded store, 200 ms
 put startScan's p99 near 100 ms while 4 scans ran, 500 ms keeps it near 70 ms (BENCHMARKS.md).
+A running scan also notices a cancel at each write. Between writes, the heartbeat
+(tasks/heartbeat.py) tells the reaper the worker is alive.
+
+Every write stores the counters together with the position they count up to (per folder, the
+highest UID counted), so a run that resumes the task after a lost worker continues both exactly.
+Every write is also fenced by the run's `attempt`: a run the reaper took away cannot write.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -16,38 +23,52 @@ from redis.asyncio import Redis
 from models import ScanTask
 from models.email_account import utcnow
 from models.enums import TaskStatus
+from models.scan_task import ScanPosition, attempt_is
+from tasks import estimates
 from tasks.lifecycle import terminal_changes
 from tasks.progress import TaskState, publish_task_state
 
 MIN_INTERVAL_SECONDS = 0.5
-# Also how soon a running scan notices a cancel: every write checks the status first.
-MAX_SILENCE_SECONDS = 1.0
 
 
 class TaskNoLongerRunning(Exception):
-    """The task left PROGRESS under the worker (cancelled, or finished elsewhere): stop."""
+    """The task left PROGRESS under the worker (cancelled, finished or taken back): stop."""
 
 
 class TaskRecorder:
     """The worker's view of one running task; the only writer of its counters."""
 
-    def __init__(self, task: ScanTask, redis: Redis) -> None:
+    def __init__(self, task: ScanTask, redis: Redis, *, worker: str | None = None) -> None:
         self.task = task
         self._redis = redis
+        self._worker = worker
+        # An earlier run of this task started it, and its worker was lost.
+        self.resuming = task.started_at is not None
         self._last_write = 0.0
-        self._last_progress = task.progress
+        # Set by `planned` when the account's history gives no rate: this run measures its own.
+        self._own_rate = False
+        self._run_started = 0.0
+        self._run_done = 0
+        self._run_written = 0
 
     async def start(self) -> bool:
         """Move PENDING to PROGRESS; False when the task is not PENDING any more (it was
-        cancelled, or this is a redelivery of a task that already ran)."""
+        cancelled, or this is a redelivery of a task that already runs or ran)."""
         now = utcnow()
         changes = {
             "status": TaskStatus.PROGRESS,
-            "current_status": "Connecting",
-            "started_at": now,
+            "current_status": "Resuming" if self.resuming else "Connecting",
+            "started_at": self.task.started_at or now,
             "heartbeat_at": now,
+            "worker": self._worker,
+            "worker_pid": os.getpid(),
         }
-        stored = await ScanTask.apply_changes(self.task.id, changes, only_if={TaskStatus.PENDING})
+        stored = await ScanTask.apply_changes(
+            self.task.id,
+            changes,
+            only_if={TaskStatus.PENDING},
+            where={"attempt": attempt_is(self.task.attempt)},
+        )
         if stored is None:
             return False
         await self._stored(stored)
@@ -57,21 +78,50 @@ class TaskRecorder:
         """Record a new step, with any other changes (always written)."""
         await self._write({"current_status": current_status, **changes})
 
-    async def message_done(self, *, invoices: int, failed: bool, bytes_fetched: int) -> None:
-        """Count one message; written when the throttle allows."""
+    async def planned(
+        self,
+        remaining: int,
+        position: ScanPosition,
+        *,
+        estimate: float | None,
+        invoices_found: int,
+    ) -> None:
+        """Record what is left to read: the messages counted so far plus `remaining` make
+        emailsTotal. Without an `estimate`, this run estimates from its own pace."""
         task = self.task
+        task.position = position
+        task.invoices_found = invoices_found
+        self._own_rate = estimate is None
+        self._run_started = time.monotonic()
+        changes: dict[str, Any] = {"emails_total": task.emails_scanned + remaining}
+        if estimate is not None:
+            changes["estimated_duration_seconds"] = estimate
+        await self.step("Processing emails", **changes)
+
+    def message_done(
+        self, folder_key: str, uid: int, *, invoices: int, failed: bool, bytes_fetched: int
+    ) -> None:
+        """Count message `uid` of the folder `folder_key` (in memory; `flush` writes). Messages
+        of one folder are counted in ascending UID order."""
+        task = self.task
+        if task.position is not None:
+            task.position.folders[folder_key].read_up_to = uid
         task.emails_scanned += 1
         task.invoices_found += invoices
         task.error_count += int(failed)
         task.bytes_fetched += bytes_fetched
+        self._run_done += 1
         total = task.emails_total or 0
         # 100 is kept for SUCCESS: the last message is not the end of the work.
         task.progress = (
             max(task.progress, min(99, task.emails_scanned * 100 // total)) if total else 0
         )
-        elapsed = time.monotonic() - self._last_write
-        progressed = task.progress != self._last_progress
-        if (progressed and elapsed >= MIN_INTERVAL_SECONDS) or elapsed >= MAX_SILENCE_SECONDS:
+
+    async def flush(self) -> None:
+        """Write what was counted since the last write, when the throttle allows; called after
+        each batch, so the stored counters always end on a whole batch."""
+        unwritten = self._run_done != self._run_written
+        if unwritten and time.monotonic() - self._last_write >= MIN_INTERVAL_SECONDS:
             await self._write({})
 
     async def finish(self, status: TaskStatus, *, error: str | None = None) -> None:
@@ -83,19 +133,33 @@ class TaskRecorder:
 
     def _counters(self) -> dict[str, Any]:
         task = self.task
-        return {
+        counters: dict[str, Any] = {
             "emails_scanned": task.emails_scanned,
             "invoices_found": task.invoices_found,
             "error_count": task.error_count,
             "bytes_fetched": task.bytes_fetched,
             "progress": task.progress,
+            "position": task.position,
             "heartbeat_at": utcnow(),
         }
+        if self._own_rate and task.started_at is not None and task.emails_total is not None:
+            own = estimates.from_own_rate(
+                elapsed_seconds=(utcnow() - task.started_at).total_seconds(),
+                run_seconds=time.monotonic() - self._run_started,
+                run_done=self._run_done,
+                remaining=task.emails_total - task.emails_scanned,
+            )
+            if own is not None:
+                counters["estimated_duration_seconds"] = own
+        return counters
 
     async def _write(self, changes: dict[str, Any]) -> None:
         # The counters live in memory between writes; every write stores them with the change.
         stored = await ScanTask.apply_changes(
-            self.task.id, {**self._counters(), **changes}, only_if={TaskStatus.PROGRESS}
+            self.task.id,
+            {**self._counters(), **changes},
+            only_if={TaskStatus.PROGRESS},
+            where={"attempt": attempt_is(self.task.attempt)},
         )
         if stored is None:
             raise TaskNoLongerRunning(self.task.id)
@@ -103,6 +167,6 @@ class TaskRecorder:
 
     async def _stored(self, stored: ScanTask) -> None:
         self.task = stored
+        self._run_written = self._run_done
         self._last_write = time.monotonic()
-        self._last_progress = stored.progress
         await publish_task_state(self._redis, TaskState.from_document(stored))

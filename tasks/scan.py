@@ -1,61 +1,68 @@
-"""The scan task: a thin adapter from a task id to the scanner, the store and progress events."""
+"""The scan task: a thin adapter from a task id to the scanner, the store and progress events.
+
+A task runs only from PENDING, so a redelivered message of a task that runs or ran does nothing.
+A task the reaper queued again (its worker stopped responding) resumes: it reads on from the
+position stored with its counters, and keeps them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from beanie import PydanticObjectId
+from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
-from pymongo.errors import BulkWriteError
 
 from core.credentials import decrypt_secret
 from core.settings import settings
-from models import EmailAccount, Invoice, ScanTask
+from models import EmailAccount, ScanTask
 from models.email_account import FolderSync, utcnow
 from models.enums import ScanType, TaskStatus
-from scanner.folders import addressed_to, groups_work, inbox_work
+from scanner.folders import FolderWork, addressed_to, groups_work, inbox_work
 from scanner.imap import ImapError, ImapLogin, ImapSession
-from scanner.invoices import find_invoices
 from scanner.limits import ScanLimits
-from scanner.reading import ReadMessage, read_batch
+from scanner.reading import read_batch
 from scanner.window import window_start
+from tasks import estimates
+from tasks.batches import record_batch, stored_by
 from tasks.celery_app import app
-from tasks.folder_sync import remember_read, sync_scope, unread
+from tasks.folder_sync import plan_reading, remember_read, sync_scope
+from tasks.heartbeat import Heartbeat
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tasks.runtime import run, runtime
 
 log = logging.getLogger(__name__)
 
-DUPLICATE_KEY = 11000
 # Messages read per round of FETCHes: few round trips, bounded memory.
 FETCH_BATCH_SIZE = 50
 # Under Celery's 25 min soft limit, with time to record the failure.
 SCAN_TIME_LIMIT_SECONDS = 24 * 60
 
 
-@app.task(name="scans.scan_mailbox")
-def scan_mailbox(task_id: str) -> None:
+@app.task(name="scans.scan_mailbox", bind=True)
+def scan_mailbox(self: Task, task_id: str) -> None:
     """Scan the mailbox of the ScanTask `task_id` (its id is also this Celery task's id)."""
-    run(scan_task(task_id))
+    run(scan_task(task_id, worker=self.request.hostname))
 
 
-async def scan_task(task_id: str) -> None:
+async def scan_task(task_id: str, *, worker: str | None = None) -> None:
     """Run the stored task `task_id` if it is still PENDING; otherwise do nothing (a cancelled
-    task, or a redelivered message of a task that already ran)."""
+    task, or a redelivered message of a task that runs or already ran)."""
     task = await ScanTask.get(task_id)
     if task is None or task.status is not TaskStatus.PENDING:
         log.info("scan %s: nothing to do (status %s)", task_id, task and task.status)
         return
-    recorder = TaskRecorder(task, runtime().redis)
+    recorder = TaskRecorder(task, runtime().redis, worker=worker)
     if not await recorder.start():
         return
     try:
         # Celery's soft limit arrives as a signal while the loop waits on a thread, so it cannot
         # reach this coroutine; the same limit, a little earlier, is enforced here instead.
-        async with asyncio.timeout(SCAN_TIME_LIMIT_SECONDS):
-            await _scan(task, recorder)
+        async with Heartbeat(task_id, recorder.task.attempt):
+            async with asyncio.timeout(SCAN_TIME_LIMIT_SECONDS):
+                await _scan(recorder)
     except TaskNoLongerRunning:
         log.info("scan %s stopped: the task left PROGRESS", task_id)
     except ImapError as exc:
@@ -67,37 +74,66 @@ async def scan_task(task_id: str) -> None:
         await recorder.finish(TaskStatus.FAILURE, error="Internal error while scanning")
 
 
-async def _scan(task: ScanTask, recorder: TaskRecorder) -> None:
+async def _scan(recorder: TaskRecorder) -> None:
+    task = recorder.task
     account = await EmailAccount.get(PydanticObjectId(task.account_id))
     if account is None:
         await recorder.finish(TaskStatus.FAILURE, error="The email account was removed")
         return
-    since = window_start(task.months, datetime.now(UTC).date())
     scope = sync_scope(task.scan_type, account.group_addresses)
-    groups = task.scan_type is ScanType.GROUPS
-    keep = addressed_to(account.group_addresses) if groups else None
+    keep = addressed_to(account.group_addresses) if task.scan_type is ScanType.GROUPS else None
     limits = scan_limits()
     with ImapSession(_login_for(account)) as session:
         await recorder.step("Searching mailbox")
-        if groups:
-            plan = await asyncio.to_thread(groups_work, session, since, account.group_addresses)
-        else:
-            plan = await asyncio.to_thread(inbox_work, session, since)
-        plan = [
-            unread(work, since, account.folder_sync.get(FolderSync.key(scope, work.folder)))
-            for work in plan
-        ]
-        await recorder.step("Processing emails", emails_total=sum(len(w.uids) for w in plan))
+        plan, since = await _plan(recorder, session, account, scope)
         for work in plan:
+            key = FolderSync.key(scope, work.folder)
             if work.uids:
                 await asyncio.to_thread(session.select, work.folder)
             for start in range(0, len(work.uids), FETCH_BATCH_SIZE):
                 batch = work.uids[start : start + FETCH_BATCH_SIZE]
                 messages = await asyncio.to_thread(read_batch, session, batch, limits, keep)
-                await _record_batch(task, work.folder, messages, recorder, limits)
+                await record_batch(recorder, key, work.folder, messages, limits)
                 await remember_read(account, scope, work, since, batch[-1])
     await account.set({EmailAccount.last_scan_at: utcnow()})
     await recorder.finish(TaskStatus.SUCCESS)
+
+
+async def _plan(
+    recorder: TaskRecorder, session: ImapSession, account: EmailAccount, scope: str
+) -> tuple[list[FolderWork], date]:
+    """Search the window, leave out what was read, and record what is left (with an estimate).
+    A resumed task keeps its window, even when the calendar moved on meanwhile, and counts the
+    invoices its lost runs stored."""
+    task = recorder.task
+    since = task.position.since if task.position else window_start(task.months, _today())
+    history = await estimates.history_of(task.account_id)
+    found = await asyncio.to_thread(_search, session, task, account, since)
+    plan, position = plan_reading(found, scope, account.folder_sync, task.position, since)
+    remaining = sum(len(work.uids) for work in plan)
+    elapsed = (utcnow() - task.started_at).total_seconds() if task.started_at else 0.0
+    invoices = task.invoices_found
+    if recorder.resuming:
+        invoices = max(invoices, await stored_by(task))
+    await recorder.planned(
+        remaining,
+        position,
+        estimate=estimates.when_planned(history, elapsed, remaining),
+        invoices_found=invoices,
+    )
+    return plan, since
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _search(
+    session: ImapSession, task: ScanTask, account: EmailAccount, since: date
+) -> list[FolderWork]:
+    if task.scan_type is ScanType.GROUPS:
+        return groups_work(session, since, account.group_addresses)
+    return inbox_work(session, since)
 
 
 def scan_limits() -> ScanLimits:
@@ -109,85 +145,6 @@ def scan_limits() -> ScanLimits:
         max_pdf_pages=settings.SCAN_MAX_PDF_PAGES,
         max_decompressed_bytes=settings.SCAN_MAX_DECOMPRESSED_BYTES,
     )
-
-
-async def _record_batch(
-    task: ScanTask,
-    folder: str,
-    messages: list[ReadMessage],
-    recorder: TaskRecorder,
-    limits: ScanLimits,
-) -> None:
-    # One insert per batch, not per message: the store is shared with the API and other scans.
-    found: list[list[Invoice] | None] = []
-    for read in messages:
-        try:
-            found.append(_invoices_of(task, folder, read, limits))
-        except Exception:  # a parser bug on one hostile mail must not end the scan
-            log.exception("scan %s: uid %s in %s could not be read", task.id, read.uid, folder)
-            found.append(None)
-    stored = await _store_new([invoice for invoices in found if invoices for invoice in invoices])
-    for read, invoices in zip(messages, found, strict=True):
-        await recorder.message_done(
-            invoices=sum(invoice.id in stored for invoice in invoices or ()),
-            failed=invoices is None,
-            bytes_fetched=read.bytes_fetched,
-        )
-
-
-def _invoices_of(
-    task: ScanTask, folder: str, read: ReadMessage, limits: ScanLimits
-) -> list[Invoice] | None:
-    """The invoices of one message; None when it could not be read (counted in errorCount)."""
-    if read.error is not None:
-        log.info("scan %s: uid %s in %s unreadable: %s", task.id, read.uid, folder, read.error)
-        return None
-    message = read.parsed
-    if message is None:  # left out after its headers (not addressed to a group address)
-        return []
-    findings = find_invoices(message, limits)
-    if findings.unreadable:
-        log.info("scan %s: uid %s in %s: %s", task.id, read.uid, folder, findings.unreadable)
-        return None
-    received = read.internal_date or message.sent_at or utcnow()
-    return [
-        Invoice.new(
-            account_id=task.account_id,
-            user_id=task.user_id,
-            task_id=task.id,
-            message_id=message.message_id,
-            part_key=found.part_key,
-            folder=folder,
-            subject=message.subject,
-            sender=message.sender,
-            received_at=received,
-            vendor=found.vendor,
-            invoice_number=found.invoice_number,
-            issue_date=found.issue_date,
-            due_date=found.due_date,
-            total_amount=found.total_amount,
-            currency=found.currency,
-            source=found.source,
-            attachment_name=found.attachment_name,
-        )
-        for found in findings.invoices
-    ]
-
-
-async def _store_new(invoices: list[Invoice]) -> set[str]:
-    """Insert the invoices not stored yet and return their ids; one already stored for the
-    account (by an earlier scan, or a second copy of the same mail) is left as it is."""
-    if not invoices:
-        return set()
-    try:
-        await Invoice.insert_many(invoices, ordered=False)
-    except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != DUPLICATE_KEY for error in errors):
-            raise
-        refused = {error["index"] for error in errors}
-        return {invoice.id for index, invoice in enumerate(invoices) if index not in refused}
-    return {invoice.id for invoice in invoices}
 
 
 def _login_for(account: EmailAccount) -> ImapLogin:

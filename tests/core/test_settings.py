@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -66,3 +67,29 @@ def test_bad_value_stops_start_up_naming_the_setting(name: str, value: str) -> N
     assert result.returncode == 2
     assert f"invalid setting {name}" in result.stderr
     assert result.stdout == ""
+
+
+def test_task_lifecycle_defaults_and_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = (
+        "TASK_HEARTBEAT_TIMEOUT_SECONDS",
+        "REAPER_INTERVAL_SECONDS",
+        "TASK_MAX_ATTEMPTS",
+        "TASK_RETENTION_DAYS",
+        "SCHEDULED_SCAN_MINUTES",
+        "SCHEDULED_SCAN_MONTHS",
+    )
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert [getattr(settings, name) for name in names] == [60, 30, 3, 90, 0, 1]
+    for name, bad in (
+        ("TASK_HEARTBEAT_TIMEOUT_SECONDS", 10),  # under a few heartbeats (every 5 s)
+        ("REAPER_INTERVAL_SECONDS", 0),
+        ("TASK_MAX_ATTEMPTS", 0),
+        ("TASK_RETENTION_DAYS", 0),
+        ("SCHEDULED_SCAN_MINUTES", -1),
+        ("SCHEDULED_SCAN_MONTHS", 25),
+    ):
+        values: dict[str, Any] = {name: bad}
+        with pytest.raises(ValidationError, match=name):
+            Settings(**values)

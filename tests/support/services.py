@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -9,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.processes import (
+    STOP_GRACE_SECONDS,
     ChildProcesses,
+    celery_beat_args,
     celery_worker_args,
     redis_server_argv,
     uvicorn_args,
@@ -106,6 +111,31 @@ class Services:
         )
         wait_for_log_line(log, "ready.", process, 60)
         return Worker(process, log)
+
+    def start_beat(self) -> subprocess.Popen[bytes]:
+        """Celery beat with the schedule of tasks/celery_app.py, as `invoicescan beat` runs it;
+        its schedule file starts afresh, so every interval entry is first due one interval
+        after this call."""
+        data_dir = self.base / "beat"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for old in data_dir.glob("celerybeat-schedule*"):
+            old.unlink()
+        log = self._log("beat")
+        process = self.children.python("beat", *celery_beat_args(data_dir), log=log)
+        wait_for_log_line(log, "beat: Starting...", process, 30)
+        return process
+
+    def stop_child(self, process: subprocess.Popen[bytes]) -> None:
+        """Stop one child before the session ends (SIGTERM, then its session is killed)."""
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.children.children = [(n, p) for n, p in self.children.children if p is not process]
 
     def start_api(self, port: int) -> None:
         process = self.children.python(

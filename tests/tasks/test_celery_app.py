@@ -8,11 +8,20 @@ import socket
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 
-from models import ScanTask
+from celery.schedules import crontab
+from redis.asyncio import Redis
+
+from core.settings import settings
+from models import Invoice, ScanTask
+from models.email_account import utcnow
 from models.enums import ScanType, TaskStatus
-from tasks.celery_app import SCAN_QUEUE, app
+from tasks.celery_app import SCAN_QUEUE, app, beat_schedule
+from tasks.dispatch import start_scan
 from tasks.scan import scan_mailbox
+from tests.support.mail import plain_mail, text_invoice
+from tests.support.scans import mailbox_account, wait_until_finished
 
 
 def test_configuration_matches_the_old_system() -> None:
@@ -67,3 +76,77 @@ async def test_a_redelivered_message_of_a_finished_task_does_nothing(worker, dat
     stored = await ScanTask.get(task.id)
     assert stored is not None
     assert (stored.status, stored.seq, stored.emails_scanned) == (TaskStatus.SUCCESS, 5, 7)
+
+
+def test_beat_runs_the_reaper_and_the_housekeeping(monkeypatch) -> None:
+    app.loader.import_default_modules()
+    schedule = app.conf.beat_schedule
+    reaper = schedule["reap-stale-tasks"]
+    assert (reaper["task"], reaper["schedule"]) == ("scans.reap_stale_tasks", 30.0)
+    assert reaper["options"]["expires"] == 30
+    removal = schedule["remove-finished-tasks"]
+    assert removal["task"] == "scans.remove_finished_tasks"
+    assert isinstance(removal["schedule"], crontab)
+    assert "rescan-accounts" not in schedule  # scheduled rescans are off by default
+    for entry in schedule.values():
+        assert entry["task"] in app.tasks
+        assert app.amqp.router.route({}, entry["task"])["queue"].name == SCAN_QUEUE
+    monkeypatch.setattr(settings, "SCHEDULED_SCAN_MINUTES", 45)
+    rescan = beat_schedule()["rescan-accounts"]
+    assert (rescan["task"], rescan["schedule"]) == ("scans.rescan_accounts", 2700.0)
+    assert rescan["task"] in app.tasks
+
+
+async def test_a_redelivered_message_of_a_running_task_does_nothing(worker, database) -> None:
+    beat = utcnow()
+    task = ScanTask(
+        id=str(uuid.uuid4()),
+        account_id="c" * 24,
+        user_id="u-redeliver",
+        scan_type=ScanType.INBOX,
+        months=1,
+        status=TaskStatus.PROGRESS,
+        started_at=beat,
+        heartbeat_at=beat,
+        worker="busy@host",
+        worker_pid=4242,
+        emails_scanned=3,
+        seq=9,
+    )
+    await task.insert()
+    await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
+    await asyncio.to_thread(worker.wait_for_task, task.id)
+    stored = await ScanTask.get(task.id)
+    assert stored is not None
+    assert (stored.status, stored.seq, stored.heartbeat_at, stored.worker_pid) == (
+        TaskStatus.PROGRESS,
+        9,
+        beat,
+        4242,
+    )
+    await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})
+
+
+async def test_the_same_message_twice_scans_once(dovecot, worker, redis_url, database) -> None:
+    now = datetime.now(UTC)
+    mails = [
+        (text_invoice(i, now) if i % 4 == 0 else plain_mail(i, now), now - timedelta(hours=i))
+        for i in range(80)
+    ]
+    account = await mailbox_account(dovecot, mails)
+    redis = Redis.from_url(redis_url)
+    try:
+        task = await start_scan(account, ScanType.INBOX, 1, redis)
+    finally:
+        await redis.aclose()
+    await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
+    final = await wait_until_finished(task.id, 60)
+    deadline = asyncio.get_running_loop().time() + 30
+    while worker.log.read_text(errors="replace").count(f"[{task.id}] succeeded") < 2:
+        assert asyncio.get_running_loop().time() < deadline, "the second message never ran"
+        await asyncio.sleep(0.1)
+    after = await ScanTask.get(task.id)
+    assert after is not None and after.seq == final.seq  # the second delivery wrote nothing
+    assert (final.status, final.emails_total, final.emails_scanned) == (TaskStatus.SUCCESS, 80, 80)
+    assert final.invoices_found == 20 and final.attempt == 1
+    assert await Invoice.find(Invoice.account_id == str(account.id)).count() == 20

@@ -1,0 +1,129 @@
+"""One batch of read messages: find their invoices (in a thread: PDF parsing is CPU work that
+must not stall the worker's event loop and its heartbeat), store the new ones, count each
+message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from pymongo.errors import BulkWriteError
+
+from models import Invoice, ScanTask
+from models.email_account import utcnow
+from scanner.invoices import find_invoices
+from scanner.limits import ScanLimits
+from scanner.reading import ReadMessage
+from tasks.recorder import TaskRecorder
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_KEY = 11000
+# Messages read, stored and counted together within a fetched batch.
+COUNT_CHUNK = 10
+
+
+async def record_batch(
+    recorder: TaskRecorder,
+    folder_key: str,
+    folder: str,
+    messages: list[ReadMessage],
+    limits: ScanLimits,
+) -> None:
+    """Store the invoices of `messages` (read from `folder`, ascending UIDs), then count them,
+    COUNT_CHUNK messages at a time: progress moves (and a cancel is seen) while a batch of
+    large PDFs is still being read."""
+    task = recorder.task
+    for start in range(0, len(messages), COUNT_CHUNK):
+        chunk = messages[start : start + COUNT_CHUNK]
+        found = await asyncio.to_thread(invoices_of_batch, task, folder, chunk, limits)
+        # One insert per chunk, not per message: the store is shared with the API and others.
+        stored = await store_new(
+            [invoice for invoices in found if invoices for invoice in invoices]
+        )
+        for read, invoices in zip(chunk, found, strict=True):
+            recorder.message_done(
+                folder_key,
+                read.uid,
+                invoices=sum(invoice.id in stored for invoice in invoices or ()),
+                failed=invoices is None,
+                bytes_fetched=read.bytes_fetched,
+            )
+        await recorder.flush()
+
+
+def invoices_of_batch(
+    task: ScanTask, folder: str, messages: list[ReadMessage], limits: ScanLimits
+) -> list[list[Invoice] | None]:
+    """Per message, its invoices, or None when it could not be read (counted in errorCount)."""
+    found: list[list[Invoice] | None] = []
+    for read in messages:
+        try:
+            found.append(_invoices_of(task, folder, read, limits))
+        except Exception:  # a parser bug on one hostile mail must not end the scan
+            log.exception("scan %s: uid %s in %s could not be read", task.id, read.uid, folder)
+            found.append(None)
+    return found
+
+
+def _invoices_of(
+    task: ScanTask, folder: str, read: ReadMessage, limits: ScanLimits
+) -> list[Invoice] | None:
+    if read.error is not None:
+        log.info("scan %s: uid %s in %s unreadable: %s", task.id, read.uid, folder, read.error)
+        return None
+    message = read.parsed
+    if message is None:  # left out after its headers (not addressed to a group address)
+        return []
+    findings = find_invoices(message, limits)
+    if findings.unreadable:
+        log.info("scan %s: uid %s in %s: %s", task.id, read.uid, folder, findings.unreadable)
+        return None
+    received = read.internal_date or message.sent_at or utcnow()
+    return [
+        Invoice.new(
+            account_id=task.account_id,
+            user_id=task.user_id,
+            task_id=task.id,
+            message_id=message.message_id,
+            part_key=found.part_key,
+            folder=folder,
+            subject=message.subject,
+            sender=message.sender,
+            received_at=received,
+            vendor=found.vendor,
+            invoice_number=found.invoice_number,
+            issue_date=found.issue_date,
+            due_date=found.due_date,
+            total_amount=found.total_amount,
+            currency=found.currency,
+            source=found.source,
+            attachment_name=found.attachment_name,
+        )
+        for found in findings.invoices
+    ]
+
+
+async def store_new(invoices: list[Invoice]) -> set[str]:
+    """Insert the invoices not stored yet and return their ids; one already stored for the
+    account (by an earlier scan, or a second copy of the same mail) is left as it is."""
+    if not invoices:
+        return set()
+    try:
+        await Invoice.insert_many(invoices, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != DUPLICATE_KEY for error in errors):
+            raise
+        refused = {error["index"] for error in errors}
+        return {invoice.id for index, invoice in enumerate(invoices) if index not in refused}
+    return {invoice.id for invoice in invoices}
+
+
+async def stored_by(task: ScanTask) -> int:
+    """How many invoices `task` stored: what a resumed run counts as found so far. Its lost run
+    may have stored invoices of messages it had not counted yet; re-read, they are refused as
+    duplicates and not counted again."""
+    return await Invoice.find(
+        Invoice.account_id == task.account_id, Invoice.task_id == task.id
+    ).count()

@@ -1,0 +1,79 @@
+"""A running scan's heartbeat goes on while its worker waits on an IMAP FETCH the server is slow
+to answer, and the task names the worker and pool process running it."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from models.enums import ScanType, TaskStatus
+from tasks.dispatch import start_scan
+from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS
+from tests.support.mail import plain_mail, text_invoice
+from tests.support.proxy import StallingProxy
+from tests.support.scans import mailbox_account, stored, wait_until, wait_until_finished
+
+MESSAGES = 30
+# Long enough for two heartbeats whatever their phase, well under IMAP_TIMEOUT_SECONDS (30).
+STALL_SECONDS = 2 * HEARTBEAT_INTERVAL_SECONDS + 1
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+def parent_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("PPid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no parent for {pid}")
+
+
+async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, redis, database):
+    now = datetime.now(UTC)
+    mails = [
+        (text_invoice(i, now) if i % 3 == 0 else plain_mail(i, now), now - timedelta(days=1))
+        for i in range(MESSAGES)
+    ]
+    proxy = StallingProxy(dovecot.host, dovecot.port)
+    port = await proxy.start()
+    try:
+        account = await mailbox_account(dovecot, mails, port=port)
+        proxy.hold_from_fetch = True
+        task = await start_scan(account, ScanType.INBOX, 1, redis)
+        await asyncio.wait_for(proxy.stalled.wait(), 30)
+        running = await wait_until(task.id, lambda t: t.emails_total is not None, 10)
+        samples = []
+        deadline = time.monotonic() + STALL_SECONDS
+        while time.monotonic() < deadline:
+            samples.append(await stored(task.id))
+            await asyncio.sleep(0.25)
+        proxy.release()
+        final = await wait_until_finished(task.id, 60)
+    finally:
+        await proxy.close()
+
+    assert {(s.status, s.emails_scanned, s.seq) for s in samples} == {
+        (TaskStatus.PROGRESS, 0, running.seq)
+    }, "the scan moved or wrote an event while its FETCH was held"
+    beats = sorted({s.heartbeat_at for s in samples if s.heartbeat_at is not None})
+    assert len(beats) >= 3, f"heartbeats while stalled: {beats}"
+    gaps = [(b - a).total_seconds() for a, b in zip(beats, beats[1:], strict=False)]
+    assert max(gaps) <= 10, gaps
+    assert running.worker == f"test-worker@{socket.gethostname()}"
+    assert running.worker_pid is not None and parent_of(running.worker_pid) == worker.process.pid
+    assert (final.status, final.emails_scanned, final.invoices_found) == (
+        TaskStatus.SUCCESS,
+        MESSAGES,
+        MESSAGES // 3,
+    )

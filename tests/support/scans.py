@@ -1,0 +1,83 @@
+"""Helpers for tests that run real scans: an account over a Dovecot mailbox, stored directly, and
+waiting on a task's stored state."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from core.credentials import encrypt_secret
+from models import EmailAccount, ScanTask
+from models.enums import ImapSecurity
+
+
+async def mailbox_account(
+    dovecot: Any,
+    messages: list[tuple[bytes, datetime]],
+    *,
+    group_addresses: list[str] | None = None,
+    port: int | None = None,
+) -> EmailAccount:
+    """A new Dovecot user holding `messages` in its INBOX, and its stored account (owned by a
+    user of the same name); `port` points the account elsewhere, e.g. at a proxy."""
+    name = f"u{uuid.uuid4().hex[:10]}"
+    email, password = f"{name}@example.com", f"pw-{name}"
+    await asyncio.to_thread(dovecot.add_user, email, password)
+    if messages:
+        await asyncio.to_thread(dovecot.append, email, password, messages)
+    account = EmailAccount(
+        user_id=name,
+        email=email,
+        imap_host=dovecot.host,
+        imap_port=port or dovecot.port,
+        security=ImapSecurity.NONE,
+        username=email,
+        password_encrypted=encrypt_secret(password),
+        group_addresses=group_addresses or [],
+    )
+    await account.insert()
+    return account
+
+
+async def stored(task_id: str) -> ScanTask:
+    task = await ScanTask.get(task_id)
+    assert task is not None, f"task {task_id} is gone"
+    return task
+
+
+async def wait_until(
+    task_id: str,
+    done: Callable[[ScanTask], bool],
+    timeout: float,
+    *,
+    seen: list[ScanTask] | None = None,
+    every: float = 0.1,
+) -> ScanTask:
+    """Poll the stored task until `done(task)`; every state read is appended to `seen`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        task = await stored(task_id)
+        if seen is not None:
+            seen.append(task)
+        if done(task):
+            return task
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"task {task_id} still {task.status} {task.current_status!r}")
+        await asyncio.sleep(every)
+
+
+async def wait_until_finished(
+    task_id: str, timeout: float, *, seen: list[ScanTask] | None = None
+) -> ScanTask:
+    return await wait_until(task_id, lambda t: t.status.is_terminal, timeout, seen=seen)
+
+
+def assert_never_decreased(states: list[ScanTask]) -> None:
+    """Progress and the counters a run keeps never went down across the states read."""
+    for field in ("progress", "emails_scanned", "invoices_found", "bytes_fetched", "seq"):
+        values = [getattr(state, field) for state in states]
+        assert values == sorted(values), f"{field} decreased: {values}"
