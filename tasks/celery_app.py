@@ -3,6 +3,10 @@
 Configured as the old system ran scans: queue `email_scanning`, concurrency from settings,
 30 min hard and 25 min soft time limit, a fresh process every 50 tasks, late acks with a prefetch
 of one (a long scan never waits behind another on a busy worker), and task events for Flower.
+
+Beat (`celery -A tasks.celery_app beat`, exactly one) runs the reaper every
+REAPER_INTERVAL_SECONDS, the removal of old finished tasks daily, and, when
+SCHEDULED_SCAN_MINUTES is set, a rescan of every account.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_init
 
 from core.settings import settings
@@ -24,7 +29,7 @@ SCAN_QUEUE = "email_scanning"
 
 app = Celery("invoicescan", broker=settings.broker_url, backend=settings.result_backend)
 app.conf.update(
-    include=["tasks.scan"],
+    include=["tasks.scan", "tasks.reaper", "tasks.housekeeping"],
     task_default_queue=SCAN_QUEUE,
     task_routes={"scans.*": {"queue": SCAN_QUEUE}},
     task_serializer="json",
@@ -48,7 +53,42 @@ app.conf.update(
     # or a scan still running would be handed to a second worker.
     broker_transport_options={"visibility_timeout": 3600},
     broker_connection_retry_on_startup=True,
+    # No pool of broker connections: after Redis restarts, kombu's Redis transport keeps pooled
+    # connections whose channels are detached, and publishing or inspecting on them fails
+    # (the API answered "task queue unavailable" long after Redis was back). A connection per
+    # publish costs about a millisecond on a LAN; scans are started far less often than that.
+    broker_pool_limit=0,
 )
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Beat's entries, from settings. Each message expires when the next one is due: with every
+    pool process busy scanning, housekeeping waits in the queue, and a pile of stale copies
+    would then run back to back for nothing."""
+    reaper = settings.REAPER_INTERVAL_SECONDS
+    schedule: dict[str, dict[str, Any]] = {
+        "reap-stale-tasks": {
+            "task": "scans.reap_stale_tasks",
+            "schedule": float(reaper),
+            "options": {"expires": reaper},
+        },
+        "remove-finished-tasks": {
+            "task": "scans.remove_finished_tasks",
+            "schedule": crontab(hour=3, minute=30),
+            "options": {"expires": 24 * 3600},
+        },
+    }
+    if settings.SCHEDULED_SCAN_MINUTES:
+        every = settings.SCHEDULED_SCAN_MINUTES * 60
+        schedule["rescan-accounts"] = {
+            "task": "scans.rescan_accounts",
+            "schedule": float(every),
+            "options": {"expires": every},
+        }
+    return schedule
+
+
+app.conf.beat_schedule = beat_schedule()
 
 
 @worker_init.connect
