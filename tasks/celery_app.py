@@ -53,10 +53,12 @@ app.conf.update(
     # or a scan still running would be handed to a second worker.
     broker_transport_options={"visibility_timeout": 3600},
     broker_connection_retry_on_startup=True,
-    # No pool of broker connections: after Redis restarts, kombu's Redis transport keeps pooled
-    # connections whose channels are detached, and publishing or inspecting on them fails
-    # (the API answered "task queue unavailable" long after Redis was back). A connection per
-    # publish costs about a millisecond on a LAN; scans are started far less often than that.
+    # No pool of broker connections. A pooled kombu connection remembers what it declared (its
+    # declared_entities and its transport's BrokerState) while its Redis sockets reconnect
+    # underneath; after Redis restarts empty it never binds the scan queue or inspect's reply
+    # queue again, so a new scan's message is routed to no queue and systemHealth sees no
+    # worker until the API restarts. A fresh connection declares again; it costs about 5 ms of
+    # CPU per publish here (1 ms pooled), which startScan's latency carries (BENCHMARKS.md).
     broker_pool_limit=0,
 )
 

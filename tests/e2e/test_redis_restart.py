@@ -16,6 +16,7 @@ MESSAGES = 900
 INVOICES = 30
 ADD = """mutation($input: AddEmailAccountInput!) { addEmailAccount(input: $input) { id } }"""
 START = """mutation($id: ID!) { startScan(accountId: $id, months: 2) { taskId } }"""
+HEALTH = """{ systemHealth { status workers { hostname } } }"""
 FOLLOW = """subscription($id: ID!) { taskProgress(taskId: $id) {
   status progress emailsScanned invoicesFound } }"""
 
@@ -66,6 +67,9 @@ async def test_every_subscriber_gets_success_across_a_redis_restart(
             await asyncio.sleep(0.05)
     assert all(updates[-1]["status"] == "PROGRESS" for updates in seen), "scan ended too soon"
 
+    admin = token_for("restart-admin", admin=True)
+    assert data_of(await gql(http, HEALTH, token=admin))["systemHealth"]["status"] == "OK"
+
     await asyncio.to_thread(services.restart_redis, PORTS.redis)
 
     async with asyncio.timeout(120):
@@ -86,3 +90,7 @@ async def test_every_subscriber_gets_success_across_a_redis_restart(
         async with asyncio.timeout(60):
             updates = [message["data"]["taskProgress"] async for message in ws.messages(op)]
     assert updates[-1]["status"] == "SUCCESS"
+    # The workers answer the admin's inspect again (with pooled broker connections the API kept
+    # a reply queue Redis no longer had, and saw no worker until it restarted).
+    health = data_of(await gql(http, HEALTH, token=admin))["systemHealth"]
+    assert health["status"] == "OK" and health["workers"], health

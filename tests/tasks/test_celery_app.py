@@ -150,3 +150,39 @@ async def test_the_same_message_twice_scans_once(dovecot, worker, redis_url, dat
     assert (final.status, final.emails_total, final.emails_scanned) == (TaskStatus.SUCCESS, 80, 80)
     assert final.invoices_found == 20 and final.attempt == 1
     assert await Invoice.find(Invoice.account_id == str(account.id)).count() == 20
+
+
+def finished_task(user_id: str) -> ScanTask:
+    return ScanTask(
+        id=str(uuid.uuid4()),
+        account_id="d" * 24,
+        user_id=user_id,
+        scan_type=ScanType.INBOX,
+        months=1,
+        status=TaskStatus.SUCCESS,
+        active=None,
+        progress=100,
+    )
+
+
+# What a Redis restarted empty has lost. A pooled kombu connection would still count the queue
+# declared (in its declared_entities and its transport's BrokerState) and never bind it again,
+# so the next message would go to no queue: this test fails with broker_pool_limit above 0.
+SCAN_QUEUE_BINDING = f"_kombu.binding.{SCAN_QUEUE}"
+
+
+async def test_a_scan_message_finds_its_queue_after_redis_lost_the_binding(
+    worker, redis_url, database
+) -> None:
+    before, after = finished_task("u-binding"), finished_task("u-binding")
+    await ScanTask.insert_many([before, after])
+    await asyncio.to_thread(scan_mailbox.apply_async, args=[before.id], task_id=before.id)
+    await asyncio.to_thread(worker.wait_for_task, before.id)
+    redis = Redis.from_url(redis_url)
+    try:
+        assert await redis.delete(SCAN_QUEUE_BINDING) == 1
+        await asyncio.to_thread(scan_mailbox.apply_async, args=[after.id], task_id=after.id)
+        assert await redis.exists(SCAN_QUEUE_BINDING)
+    finally:
+        await redis.aclose()
+    await asyncio.to_thread(worker.wait_for_task, after.id)
