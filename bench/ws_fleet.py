@@ -58,6 +58,7 @@ class Fleet:
                     self.url,
                     protocols=(PROTOCOL,),
                     max_msg_size=0,
+                    compress=15,  # offer permessage-deflate, as browsers do
                     timeout=aiohttp.ClientWSTimeout(ws_close=5),
                 )
                 payload = {"Authorization": f"Bearer {self.token}"}

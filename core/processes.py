@@ -103,8 +103,13 @@ def celery_beat_args(data_dir: Path) -> list[str]:
 
 
 def uvicorn_args(host: str, port: int) -> list[str]:
-    """`python -m` arguments of the API; uvicorn's websocket pings keep idle subscriptions open
-    (Strawberry sends none on graphql-transport-ws)."""
+    """`python -m` arguments of the API.
+
+    uvicorn's websocket pings keep idle subscriptions open (Strawberry sends none on
+    graphql-transport-ws). Per-message deflate, which every browser asks for, is off: each
+    event goes to thousands of sockets, and deflate would compress it once per socket and keep
+    a compressor per socket, for events of a few hundred bytes.
+    """
     return [
         "uvicorn",
         "graph.app:app",
@@ -116,6 +121,8 @@ def uvicorn_args(host: str, port: int) -> list[str]:
         "20",
         "--ws-ping-timeout",
         "20",
+        "--ws-per-message-deflate",
+        "false",
     ]
 
 

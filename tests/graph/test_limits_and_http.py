@@ -10,6 +10,8 @@ import time
 
 import httpx
 import pytest
+import websockets
+from websockets.typing import Subprotocol
 
 from core.processes import uvicorn_args, wait_for_port
 from tests.support.graphql import Subscription, data_of, gql, token_for
@@ -62,6 +64,18 @@ async def test_at_most_20_subscriptions_per_websocket(api_url) -> None:
         async with asyncio.timeout(10):
             messages = [message async for message in ws.messages(extra)]
     assert [m["errors"][0]["extensions"]["code"] for m in messages] == ["RATE_LIMITED"]
+
+
+async def test_websockets_decline_per_message_deflate(api_url) -> None:
+    # Browsers offer it; an event sent to thousands of sockets must not be compressed per socket.
+    url = api_url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(
+        url, subprotocols=[Subprotocol("graphql-transport-ws")], compression="deflate"
+    ) as ws:
+        assert ws.request is not None and ws.response is not None
+        assert "permessage-deflate" in ws.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        assert ws.subprotocol == "graphql-transport-ws"
 
 
 async def test_health_readiness_and_metrics(http) -> None:
