@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from tests.support.environment import prepare_environment, uses_real_mongodb
 from tests.support.services import Services, Worker
@@ -67,6 +68,14 @@ def worker(services: Services, redis_url: str, database: object) -> Worker:
 def api_url(services: Services, redis_url: str, database: object) -> str:
     services.start_api(PORTS.api)
     return f"http://127.0.0.1:{PORTS.api}"
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    """A client of the session's Redis, closed after the test."""
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

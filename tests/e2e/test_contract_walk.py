@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from tests.support.graphql import Subscription, data_of, gql, token_for
+from tests.support.graphql import Subscription, data_of, gql, imap_account, token_for
 from tests.support.mail import pdf_invoice, plain_mail, text_invoice
 
 TASK_FIELDS = (
@@ -45,15 +45,7 @@ async def test_every_contract_operation(http, api_url, dovecot, worker, database
             http,
             """mutation($i: AddEmailAccountInput!) {
         addEmailAccount(input: $i) { id email imapPort security username groupAddresses } }""",
-            {
-                "i": {
-                    "email": "walker@example.com",
-                    "imapHost": "127.0.0.1",
-                    "imapPort": dovecot.port,
-                    "security": "NONE",
-                    "password": "walk-pw",
-                }
-            },
+            {"i": imap_account("walker@example.com", "walk-pw", dovecot.port)},
             token=user,
         )
     )["addEmailAccount"]

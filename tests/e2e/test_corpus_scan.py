@@ -11,7 +11,7 @@ from typing import Any
 
 from models import Invoice
 from tests.support.corpus import CorpusMail, build_corpus
-from tests.support.graphql import data_of, gql, token_for
+from tests.support.graphql import data_of, gql, imap_account, token_for
 
 ADD = """mutation($input: AddEmailAccountInput!) { addEmailAccount(input: $input) { id } }"""
 START = """mutation($id: ID!) { startScan(accountId: $id, months: 2) { taskId } }"""
@@ -41,15 +41,7 @@ def expected_keys(corpus: list[CorpusMail]) -> set[tuple[str, str | None]]:
 
 
 async def add_account(http: Any, dovecot: Any, user: str, password: str, token: str) -> str:
-    variables = {
-        "input": {
-            "email": user,
-            "imapHost": "127.0.0.1",
-            "imapPort": dovecot.port,
-            "security": "NONE",
-            "password": password,
-        }
-    }
+    variables = {"input": imap_account(user, password, dovecot.port)}
     return str(data_of(await gql(http, ADD, variables, token=token))["addEmailAccount"]["id"])
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from tests.support.graphql import data_of, gql, token_for
+from tests.support.graphql import data_of, gql, imap_account, token_for
 
 ADD = """mutation($input: AddEmailAccountInput!) { addEmailAccount(input: $input) { id } }"""
 START = """mutation($id: ID!, $type: ScanType!) {
@@ -69,16 +69,7 @@ async def test_groups_scan_reads_group_mail_in_the_right_folders(http, dovecot, 
         await gql(
             http,
             ADD,
-            {
-                "input": {
-                    "email": user,
-                    "imapHost": "127.0.0.1",
-                    "imapPort": dovecot.port,
-                    "security": "NONE",
-                    "password": password,
-                    "groupAddresses": [group],
-                }
-            },
+            {"input": imap_account(user, password, dovecot.port, groupAddresses=[group])},
             token=token,
         )
     )["addEmailAccount"]
@@ -107,16 +98,7 @@ async def test_groups_scan_needs_group_addresses(http) -> None:
         await gql(
             http,
             ADD,
-            {
-                "input": {
-                    "email": "lonely@corp.example",
-                    "imapHost": "127.0.0.1",
-                    "imapPort": 1,
-                    "security": "NONE",
-                    "password": "pw",
-                    "verify": False,
-                }
-            },
+            {"input": imap_account("lonely@corp.example", "pw", 1, verify=False)},
             token=token,
         )
     )["addEmailAccount"]

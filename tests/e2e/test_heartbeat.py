@@ -6,12 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
-from redis.asyncio import Redis
 
 from models.enums import ScanType, TaskStatus
 from tasks.dispatch import start_scan
@@ -19,24 +14,11 @@ from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS
 from tests.support.mail import plain_mail, text_invoice
 from tests.support.proxy import StallingProxy
 from tests.support.scans import mailbox_account, stored, wait_until, wait_until_finished
+from tests.support.services import parent_of
 
 MESSAGES = 30
 # Long enough for two heartbeats whatever their phase, well under IMAP_TIMEOUT_SECONDS (30).
 STALL_SECONDS = 2 * HEARTBEAT_INTERVAL_SECONDS + 1
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
-
-
-def parent_of(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("PPid:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no parent for {pid}")
 
 
 async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, redis, database):

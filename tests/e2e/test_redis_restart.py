@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.conftest import PORTS
-from tests.support.graphql import Subscription, data_of, gql, token_for
+from tests.support.graphql import Subscription, data_of, gql, imap_account, token_for
 from tests.support.mail import plain_mail, text_invoice
 
 SUBSCRIBERS = 50
@@ -46,15 +46,7 @@ async def test_every_subscriber_gets_success_across_a_redis_restart(
     dovecot.add_user(user, password)
     dovecot.append(user, password, mailbox())
     token = token_for("restart-user")
-    variables = {
-        "input": {
-            "email": user,
-            "imapHost": "127.0.0.1",
-            "imapPort": dovecot.port,
-            "security": "NONE",
-            "password": password,
-        }
-    }
+    variables = {"input": imap_account(user, password, dovecot.port)}
     account_id = data_of(await gql(http, ADD, variables, token=token))["addEmailAccount"]["id"]
     task_id = data_of(await gql(http, START, {"id": account_id}, token=token))["startScan"][
         "taskId"

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from models import Invoice
-from tests.support.graphql import Subscription, data_of, gql, token_for
+from tests.support.graphql import Subscription, data_of, gql, imap_account, token_for
 from tests.support.mail import pdf_invoice, plain_mail, text_invoice
 
 IN_WINDOW = 500
@@ -61,15 +61,7 @@ async def test_scan_500_messages_end_to_end(dovecot, worker, api_url, http, data
         await gql(
             http,
             ADD_ACCOUNT,
-            {
-                "input": {
-                    "email": "alice@example.com",
-                    "imapHost": "127.0.0.1",
-                    "imapPort": dovecot.port,
-                    "security": "NONE",
-                    "password": "alice-pw",
-                }
-            },
+            {"input": imap_account("alice@example.com", "alice-pw", dovecot.port)},
             token=token,
         )
     )["addEmailAccount"]
@@ -137,15 +129,7 @@ async def test_a_hostile_mail_is_counted_and_the_scan_goes_on(
         await gql(
             http,
             ADD_ACCOUNT,
-            {
-                "input": {
-                    "email": "hostile@example.com",
-                    "imapHost": "127.0.0.1",
-                    "imapPort": dovecot.port,
-                    "security": "NONE",
-                    "password": "pw-h",
-                }
-            },
+            {"input": imap_account("hostile@example.com", "pw-h", dovecot.port)},
             token=token,
         )
     )["addEmailAccount"]

@@ -9,12 +9,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
-from redis.asyncio import Redis
 
 from core.settings import settings
 from models import Invoice, ScanTask
@@ -27,6 +22,7 @@ from tests.support.scans import (
     wait_until,
     wait_until_finished,
 )
+from tests.support.services import parent_of
 
 # 300 messages in the window: 150 with a 20-page PDF invoice (some 70 ms of parsing each, so the
 # scan takes about 10 s and a third of it can be hit), 50 text invoices, 100 plain mails,
@@ -58,20 +54,6 @@ def mailbox() -> tuple[list[tuple[bytes, datetime]], set[str]]:
         when = now - timedelta(days=200 + index)
         messages.append((text_invoice(90_000 + index, when), when))
     return messages, expected
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
-
-
-def parent_of(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("PPid:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no parent for {pid}")
 
 
 async def test_a_scan_survives_its_worker_killed(services, dovecot, worker, redis, database):

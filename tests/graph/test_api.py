@@ -12,7 +12,7 @@ from websockets.typing import Subprotocol
 
 from models import ScanTask
 from models.enums import ScanType, TaskStatus
-from tests.support.graphql import Subscription, data_of, gql, token_for
+from tests.support.graphql import Subscription, data_of, gql, imap_account, token_for
 from tests.support.mail import plain_mail, text_invoice
 
 ADD = """mutation($input: AddEmailAccountInput!) { addEmailAccount(input: $input) {
@@ -67,15 +67,7 @@ async def test_verify_refuses_a_wrong_password(http, dovecot) -> None:
     body = await gql(
         http,
         ADD,
-        {
-            "input": {
-                "email": "erin@example.com",
-                "imapHost": "127.0.0.1",
-                "imapPort": dovecot.port,
-                "security": "NONE",
-                "password": "wrong-pw",
-            }
-        },
+        {"input": imap_account("erin@example.com", "wrong-pw", dovecot.port)},
         token=token_for("erin"),
     )
     assert code_of(body) == "BAD_USER_INPUT"
@@ -83,15 +75,7 @@ async def test_verify_refuses_a_wrong_password(http, dovecot) -> None:
     ok = await gql(
         http,
         ADD,
-        {
-            "input": {
-                "email": "erin@example.com",
-                "imapHost": "127.0.0.1",
-                "imapPort": dovecot.port,
-                "security": "NONE",
-                "password": "right-pw",
-            }
-        },
+        {"input": imap_account("erin@example.com", "right-pw", dovecot.port)},
         token=token_for("erin"),
     )
     assert data_of(ok)["addEmailAccount"]["email"] == "erin@example.com"

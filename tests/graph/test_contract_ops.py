@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import EmailAccount, Invoice, ScanTask
 from models.enums import InvoiceSource, ScanType, TaskStatus
-from tests.support.graphql import Subscription, data_of, gql, token_for
+from tests.support.graphql import Subscription, data_of, gql, imap_account, token_for
 from tests.support.mail import plain_mail, text_invoice
 
 MY_TASKS = """query($first: Int!, $after: String, $status: [TaskStatus!]) {
@@ -95,16 +95,7 @@ async def add_account(http, user: str, port: int = 1) -> str:
     body = await gql(
         http,
         """mutation($i: AddEmailAccountInput!) { addEmailAccount(input: $i) { id } }""",
-        {
-            "i": {
-                "email": f"{user}@example.com",
-                "imapHost": "127.0.0.1",
-                "imapPort": port,
-                "security": "NONE",
-                "password": "pw",
-                "verify": False,
-            }
-        },
+        {"i": imap_account(f"{user}@example.com", "pw", port, verify=False)},
         token=token_for(user),
     )
     return data_of(body)["addEmailAccount"]["id"]
@@ -234,15 +225,7 @@ async def test_cancel_stops_a_running_scan_within_two_seconds(
     body = await gql(
         http,
         """mutation($i: AddEmailAccountInput!) { addEmailAccount(input: $i) { id } }""",
-        {
-            "i": {
-                "email": user,
-                "imapHost": "127.0.0.1",
-                "imapPort": dovecot.port,
-                "security": "NONE",
-                "password": password,
-            }
-        },
+        {"i": imap_account(user, password, dovecot.port)},
         token=token,
     )
     account = data_of(body)["addEmailAccount"]["id"]

@@ -12,7 +12,7 @@ from beanie import PydanticObjectId
 from core.credentials import decrypt_secret
 from models import EmailAccount, Invoice, ScanTask
 from models.enums import InvoiceSource, ScanType, TaskStatus
-from tests.support.graphql import Subscription, data_of, gql, token_for
+from tests.support.graphql import Subscription, data_of, gql, imap_account, token_for
 
 ADD = "mutation($i: AddEmailAccountInput!) { addEmailAccount(input: $i) { id } }"
 BY_ACCOUNT = {
@@ -40,16 +40,7 @@ async def test_no_path_leads_to_another_users_data(http, api_url, database) -> N
         await gql(
             http,
             ADD,
-            {
-                "i": {
-                    "email": "iso-alice@example.com",
-                    "imapHost": "127.0.0.1",
-                    "imapPort": 1,
-                    "security": "NONE",
-                    "password": "secret-pw",
-                    "verify": False,
-                }
-            },
+            {"i": imap_account("iso-alice@example.com", "secret-pw", 1, verify=False)},
             token=alice,
         )
     )["addEmailAccount"]["id"]
@@ -130,16 +121,7 @@ async def test_credentials_are_encrypted_at_rest_and_never_returned(http, servic
         await gql(
             http,
             ADD,
-            {
-                "i": {
-                    "email": "vault@example.com",
-                    "imapHost": "127.0.0.1",
-                    "imapPort": 1,
-                    "security": "NONE",
-                    "password": password,
-                    "verify": False,
-                }
-            },
+            {"i": imap_account("vault@example.com", password, 1, verify=False)},
             token=token,
         )
     )["addEmailAccount"]["id"]

@@ -17,6 +17,19 @@ def token_for(user: str, *, admin: bool = False) -> str:
     return issue_token(user, admin=admin, ttl_seconds=3600)
 
 
+def imap_account(email: str, password: str, port: int, **fields: Any) -> dict[str, Any]:
+    """An AddEmailAccountInput for a plain-text IMAP server on this machine (the test Dovecot,
+    or a closed port where the test never logs in)."""
+    return {
+        "email": email,
+        "imapHost": "127.0.0.1",
+        "imapPort": port,
+        "security": "NONE",
+        "password": password,
+        **fields,
+    }
+
+
 async def gql(
     http: httpx.AsyncClient,
     query: str,

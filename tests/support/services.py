@@ -62,6 +62,14 @@ class Worker:
         raise TimeoutError(f"task {task_id} did not finish within {timeout} s")
 
 
+def parent_of(pid: int) -> int:
+    """The parent process id of `pid` (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("PPid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no parent for {pid}")
+
+
 class Services:
     """The processes of one test session; stopped together at its end."""
 

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from celery.schedules import crontab
-from redis.asyncio import Redis
 
 from core.settings import settings
 from models import Invoice, ScanTask
@@ -57,19 +57,23 @@ def test_inspect_commands_see_the_worker(worker) -> None:
     assert '"max-concurrency": 2' in stats
 
 
-async def test_a_redelivered_message_of_a_finished_task_does_nothing(worker, database) -> None:
-    task = ScanTask(
+def finished_task(user_id: str, **fields: Any) -> ScanTask:
+    """A SUCCESS task in the store, as a scan leaves it."""
+    return ScanTask(
         id=str(uuid.uuid4()),
-        account_id="b" * 24,
-        user_id="u-redeliver",
+        account_id="d" * 24,
+        user_id=user_id,
         scan_type=ScanType.INBOX,
         months=1,
         status=TaskStatus.SUCCESS,
         active=None,
         progress=100,
-        emails_scanned=7,
-        seq=5,
+        **fields,
     )
+
+
+async def test_a_redelivered_message_of_a_finished_task_does_nothing(worker, database) -> None:
+    task = finished_task("u-redeliver", emails_scanned=7, seq=5)
     await task.insert()
     await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
     await asyncio.to_thread(worker.wait_for_task, task.id)
@@ -127,18 +131,14 @@ async def test_a_redelivered_message_of_a_running_task_does_nothing(worker, data
     await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})
 
 
-async def test_the_same_message_twice_scans_once(dovecot, worker, redis_url, database) -> None:
+async def test_the_same_message_twice_scans_once(dovecot, worker, redis, database) -> None:
     now = datetime.now(UTC)
     mails = [
         (text_invoice(i, now) if i % 4 == 0 else plain_mail(i, now), now - timedelta(hours=i))
         for i in range(80)
     ]
     account = await mailbox_account(dovecot, mails)
-    redis = Redis.from_url(redis_url)
-    try:
-        task = await start_scan(account, ScanType.INBOX, 1, redis)
-    finally:
-        await redis.aclose()
+    task = await start_scan(account, ScanType.INBOX, 1, redis)
     await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
     final = await wait_until_finished(task.id, 60)
     deadline = asyncio.get_running_loop().time() + 30
@@ -152,19 +152,6 @@ async def test_the_same_message_twice_scans_once(dovecot, worker, redis_url, dat
     assert await Invoice.find(Invoice.account_id == str(account.id)).count() == 20
 
 
-def finished_task(user_id: str) -> ScanTask:
-    return ScanTask(
-        id=str(uuid.uuid4()),
-        account_id="d" * 24,
-        user_id=user_id,
-        scan_type=ScanType.INBOX,
-        months=1,
-        status=TaskStatus.SUCCESS,
-        active=None,
-        progress=100,
-    )
-
-
 # What a Redis restarted empty has lost. A pooled kombu connection would still count the queue
 # declared (in its declared_entities and its transport's BrokerState) and never bind it again,
 # so the next message would go to no queue: this test fails with broker_pool_limit above 0.
@@ -172,17 +159,13 @@ SCAN_QUEUE_BINDING = f"_kombu.binding.{SCAN_QUEUE}"
 
 
 async def test_a_scan_message_finds_its_queue_after_redis_lost_the_binding(
-    worker, redis_url, database
+    worker, redis, database
 ) -> None:
     before, after = finished_task("u-binding"), finished_task("u-binding")
     await ScanTask.insert_many([before, after])
     await asyncio.to_thread(scan_mailbox.apply_async, args=[before.id], task_id=before.id)
     await asyncio.to_thread(worker.wait_for_task, before.id)
-    redis = Redis.from_url(redis_url)
-    try:
-        assert await redis.delete(SCAN_QUEUE_BINDING) == 1
-        await asyncio.to_thread(scan_mailbox.apply_async, args=[after.id], task_id=after.id)
-        assert await redis.exists(SCAN_QUEUE_BINDING)
-    finally:
-        await redis.aclose()
+    assert await redis.delete(SCAN_QUEUE_BINDING) == 1
+    await asyncio.to_thread(scan_mailbox.apply_async, args=[after.id], task_id=after.id)
+    assert await redis.exists(SCAN_QUEUE_BINDING)
     await asyncio.to_thread(worker.wait_for_task, after.id)

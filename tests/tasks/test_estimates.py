@@ -5,11 +5,9 @@ scan's own pace."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from redis.asyncio import Redis
 
 from models import ScanTask
 from models.enums import ScanType, TaskStatus
@@ -21,13 +19,6 @@ from tests.support.scans import mailbox_account, wait_until_finished
 
 START = """mutation($id: ID!) { startScan(accountId: $id, months: 3) {
   taskId estimatedDurationSeconds task { estimatedDurationSeconds } } }"""
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 def done(months: int, seconds: float, scanned: int, **fields) -> ScanTask:

@@ -6,11 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
-from redis.asyncio import Redis
 
 from models import Invoice, ScanTask
 from models.email_account import utcnow
@@ -26,13 +22,6 @@ from tests.support.mail import long_pdf_invoice
 from tests.support.scans import stored
 
 PDF_MAILS = 20
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 async def running_task() -> ScanTask:

@@ -4,11 +4,7 @@ optional scheduled rescan starts every account's scan through the API's start pa
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
-from redis.asyncio import Redis
 
 from core.settings import settings
 from models import Invoice, ScanTask
@@ -17,13 +13,6 @@ from models.enums import InvoiceSource, ScanType, TaskStatus
 from tasks.housekeeping import remove_finished_tasks, rescan_accounts
 from tests.support.mail import plain_mail, text_invoice
 from tests.support.scans import mailbox_account, wait_until_finished
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 async def task_that(status: TaskStatus, finished_days_ago: float | None, **fields) -> ScanTask:

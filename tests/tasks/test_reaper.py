@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -25,13 +24,6 @@ from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tests.support.scans import stored, wait_until_finished
 
 TIMEOUT = timedelta(seconds=settings.TASK_HEARTBEAT_TIMEOUT_SECONDS)
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 async def running_task(*, beat_age: timedelta, attempt: int = 1, **fields: Any) -> ScanTask:

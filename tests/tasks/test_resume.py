@@ -7,12 +7,8 @@ import asyncio
 import json
 import socket
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-
-import pytest
-from redis.asyncio import Redis
 
 from core.credentials import decrypt_secret
 from models import EmailAccount, Invoice, ScanTask
@@ -34,13 +30,6 @@ from tests.support.scans import mailbox_account, wait_until_finished
 MESSAGES = 120
 COUNTED = 60  # what the lost run had counted (and stored with its position)
 READ = 100  # what it had read: two batches, their invoices stored, the account's record at 100
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 def mailbox() -> list[tuple[bytes, datetime]]:
