@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -26,11 +27,18 @@ MAX_ALIASES = 30
 MAX_BODY_BYTES = 256 * 1024
 MAX_SUBSCRIPTIONS_PER_SOCKET = 20
 
+# The depth and alias limiters' validation rules, built once. Each limiter builds a new rule
+# class when it is made: made per request, the rules would differ every time, and Strawberry's
+# ValidationCache, keyed on the document and the rules, would never hit.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
 # Factories, not instances: Strawberry makes one per request, so no state leaks between them.
 QUERY_LIMITS: list[Callable[[], SchemaExtension]] = [
-    functools.partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+    functools.partial(AddValidationRules, LIMIT_RULES),
     functools.partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
-    functools.partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
 ]
 
 
