@@ -34,6 +34,14 @@ class FolderSync(BaseModel):
         return hashlib.sha256(f"{scope}\0{folder}".encode()).hexdigest()[:24]
 
 
+class ScanPace(BaseModel):
+    """How fast the account's recent successful scans went; None where there is nothing to go
+    by. Kept on the account, so startScan estimates without reading the task history."""
+
+    seconds_per_month: float | None = None
+    messages_per_second: float | None = None
+
+
 class EmailAccount(Document):
     """An IMAP account of one user. Secrets are Fernet tokens, never plain text."""
 
@@ -48,6 +56,8 @@ class EmailAccount(Document):
     group_addresses: list[str] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     last_scan_at: datetime | None = None
+    # Written after each successful scan (tasks/estimates.py).
+    recent_pace: ScanPace = Field(default_factory=ScanPace)
     # Per scan scope and folder, what earlier scans read (see FolderSync.key).
     folder_sync: dict[str, FolderSync] = Field(default_factory=dict)
 

@@ -26,16 +26,16 @@ async def start_scan(
     """Create and queue a scan of `account`.
 
     MongoDB's unique index on active tasks decides a race between two starts; the loser gets
-    Conflict naming the running task. The estimate comes from the account's recent scans.
+    Conflict naming the running task. The estimate comes from the pace of the account's recent
+    scans, stored on the account: no read of its task history on this path.
     """
-    history = await estimates.history_of(str(account.id))
     task = ScanTask(
         id=str(uuid.uuid4()),
         account_id=str(account.id),
         user_id=account.user_id,
         scan_type=scan_type,
         months=months,
-        estimated_duration_seconds=estimates.at_start(history, months),
+        estimated_duration_seconds=estimates.at_start(account.recent_pace, months),
     )
     try:
         await task.insert()

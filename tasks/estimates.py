@@ -2,16 +2,16 @@
 scan's own pace.
 
 Three moments: at startScan only the window is known (seconds per month of recent scans times
-`months`); once the mailbox is searched, the messages to read are known (elapsed time plus those
+`months`, from the pace a worker stores on the account after each successful scan); once the
+mailbox is searched, the messages to read are known (elapsed time plus those
 messages at the account's recent pace); with no history, the running scan's own pace once it has
 read a few messages.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from models import ScanTask
+from models import EmailAccount, ScanTask
+from models.email_account import ScanPace
 from models.enums import TaskStatus
 
 HISTORY_SIZE = 5
@@ -21,15 +21,13 @@ MIN_OWN_MESSAGES = 20
 MIN_OWN_SECONDS = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class History:
-    """The pace of an account's recent successful scans; None where there is nothing to go by."""
-
-    seconds_per_month: float | None = None
-    messages_per_second: float | None = None
+async def remember_pace(account: EmailAccount) -> None:
+    """Store on `account` the pace of its recent successful scans, which the next startScan
+    estimates from; a worker calls it after each successful scan."""
+    await account.set({EmailAccount.recent_pace: await recent_pace(str(account.id))})
 
 
-async def history_of(account_id: str) -> History:
+async def recent_pace(account_id: str) -> ScanPace:
     """The pace of the account's last HISTORY_SIZE successful scans that took measurable time."""
     recent = (
         await ScanTask.find(
@@ -46,30 +44,30 @@ async def history_of(account_id: str) -> History:
     return pace_of(recent)
 
 
-def pace_of(tasks: list[ScanTask]) -> History:
+def pace_of(tasks: list[ScanTask]) -> ScanPace:
     """Seconds per month (the mean over `tasks`) and messages per second (over the scans that
     read messages: their messages over their time, so a large scan weighs more)."""
     timed = [(t, t.actual_duration_seconds) for t in tasks if t.actual_duration_seconds]
     if not timed:
-        return History()
+        return ScanPace()
     per_month = sum(seconds / max(t.months, 1) for t, seconds in timed) / len(timed)
     reading = [(t.emails_scanned, seconds) for t, seconds in timed if t.emails_scanned > 0]
     rate = sum(n for n, _ in reading) / sum(s for _, s in reading) if reading else None
-    return History(seconds_per_month=per_month, messages_per_second=rate)
+    return ScanPace(seconds_per_month=per_month, messages_per_second=rate)
 
 
-def at_start(history: History, months: int) -> float | None:
+def at_start(pace: ScanPace, months: int) -> float | None:
     """Before the mailbox is searched: the account's seconds per month times `months`."""
-    if history.seconds_per_month is None:
+    if pace.seconds_per_month is None:
         return None
-    return _rounded(history.seconds_per_month * months)
+    return _rounded(pace.seconds_per_month * months)
 
 
-def when_planned(history: History, elapsed_seconds: float, remaining: int) -> float | None:
+def when_planned(pace: ScanPace, elapsed_seconds: float, remaining: int) -> float | None:
     """Once the messages left to read are known: time so far plus those at the recent pace."""
-    if not history.messages_per_second:
+    if not pace.messages_per_second:
         return None
-    return _rounded(elapsed_seconds + remaining / history.messages_per_second)
+    return _rounded(elapsed_seconds + remaining / pace.messages_per_second)
 
 
 def from_own_rate(

@@ -97,6 +97,7 @@ async def _scan(recorder: TaskRecorder) -> None:
                 await remember_read(account, scope, work, since, batch[-1])
     await account.set({EmailAccount.last_scan_at: utcnow()})
     await recorder.finish(TaskStatus.SUCCESS)
+    await estimates.remember_pace(account)
 
 
 async def _plan(
@@ -107,7 +108,6 @@ async def _plan(
     invoices its lost runs stored."""
     task = recorder.task
     since = task.position.since if task.position else window_start(task.months, _today())
-    history = await estimates.history_of(task.account_id)
     found = await asyncio.to_thread(_search, session, task, account, since)
     plan, position = plan_reading(found, scope, account.folder_sync, task.position, since)
     remaining = sum(len(work.uids) for work in plan)
@@ -118,7 +118,7 @@ async def _plan(
     await recorder.planned(
         remaining,
         position,
-        estimate=estimates.when_planned(history, elapsed, remaining),
+        estimate=estimates.when_planned(account.recent_pace, elapsed, remaining),
         invoices_found=invoices,
     )
     return plan, since

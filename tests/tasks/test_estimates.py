@@ -4,12 +4,14 @@ scan's own pace."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models import ScanTask
+from models import EmailAccount, ScanTask
+from models.email_account import ScanPace
 from models.enums import ScanType, TaskStatus
 from tasks import estimates
 from tasks.dispatch import start_scan
@@ -42,9 +44,9 @@ def test_pace_of_recent_scans(database) -> None:
     assert history.messages_per_second == pytest.approx(400 / 20)  # scans that read messages
     assert estimates.at_start(history, 3) == round(17.0, 1)
     assert estimates.when_planned(history, elapsed_seconds=1.5, remaining=200) == 11.5
-    assert estimates.pace_of([]) == estimates.History()
-    assert estimates.at_start(estimates.History(), 3) is None
-    assert estimates.when_planned(estimates.History(), 1.0, 10) is None
+    assert estimates.pace_of([]) == ScanPace()
+    assert estimates.at_start(ScanPace(), 3) is None
+    assert estimates.when_planned(ScanPace(), 1.0, 10) is None
 
 
 def test_own_pace_needs_a_few_messages_and_a_second() -> None:
@@ -74,6 +76,7 @@ async def test_start_scan_estimates_from_the_accounts_recent_scans(
     ]
     for task in history:
         await task.insert()
+    await estimates.remember_pace(account)  # as a worker does after each successful scan
     per_month = (10 + 5 + 2 + 8 + 8) / 5
     rate = (100 + 300 + 100 + 100) / (10 + 10 + 8 + 8)
 
@@ -88,6 +91,18 @@ async def test_start_scan_estimates_from_the_accounts_recent_scans(
     assert final.estimated_duration_seconds is not None
     assert 40 / rate <= final.estimated_duration_seconds <= 40 / rate + 3
     assert final.actual_duration_seconds is not None and final.actual_duration_seconds > 0
+    # The worker stores the new pace just after the end: the five newest successful scans now
+    # start with this one.
+    expected = estimates.pace_of([final, *history[:4]])
+    async with asyncio.timeout(10):
+        while True:
+            stored = await EmailAccount.get(account.id)
+            assert stored is not None
+            if stored.recent_pace.seconds_per_month != per_month:
+                break
+            await asyncio.sleep(0.05)
+    assert stored.recent_pace.seconds_per_month == pytest.approx(expected.seconds_per_month)
+    assert stored.recent_pace.messages_per_second == pytest.approx(expected.messages_per_second)
 
 
 async def test_without_history_a_scan_estimates_from_its_own_pace(
