@@ -121,10 +121,15 @@ class ReconnectingRedisBackend(BroadcastBackend):
                 self._pubsub = pubsub
                 await pubsub.subscribe(*self._channels, KEEPALIVE_CHANNEL)
                 await self._listen(pubsub, lost_at)
-            except (RedisError, OSError) as exc:
+            except Exception as exc:
+                # A lost connection, or anything unforeseen: the relay serves every subscriber,
+                # so whatever ends a connection ends in a reconnect and a re-read, never a stop.
                 if self.connected.is_set() or lost_at is None:
                     lost_at = datetime.now(UTC)
-                    log.warning("relay: Redis connection lost (%s); reconnecting", exc)
+                    if isinstance(exc, (RedisError, OSError)):
+                        log.warning("relay: Redis connection lost (%s); reconnecting", exc)
+                    else:
+                        log.exception("relay: unexpected error; reconnecting")
                 backoff = BACKOFF_FIRST_SECONDS if self.connected.is_set() else backoff
             finally:
                 self.connected.clear()
@@ -171,4 +176,6 @@ class ReconnectingRedisBackend(BroadcastBackend):
 
 
 def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    # Anyone may publish on our channels: bytes that are not UTF-8 become a malformed event,
+    # which the relay ignores, not an error.
+    return value.decode(errors="replace") if isinstance(value, bytes) else value

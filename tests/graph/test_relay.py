@@ -62,6 +62,20 @@ async def test_events_published_after_subscribing_arrive(
     assert not isinstance(received, Resync) and received.seq == 1
 
 
+async def test_events_that_are_not_json_or_not_utf8_are_ignored(
+    relay: Relay, own_redis: tuple[Services, int]
+) -> None:
+    publisher = Redis(port=own_redis[1])
+    async with relay.updates(CHANNEL) as updates:
+        for junk in (b"\xff\xfe\x00", b"{not json", b'{"id": "t1"}'):
+            await publisher.publish(CHANNEL, junk)
+        await publisher.publish(CHANNEL, state(2))
+        received = await asyncio.wait_for(updates.next(), 5)
+    await publisher.aclose()
+    assert not isinstance(received, Resync) and received.seq == 2
+    assert relay.backend.reconnects == 0
+
+
 async def test_a_restart_of_redis_resyncs_then_events_flow_again(
     relay: Relay, own_redis: tuple[Services, int]
 ) -> None:
