@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 
 from beanie import PydanticObjectId
@@ -66,12 +68,33 @@ async def scan_task(task_id: str, *, worker: str | None = None) -> None:
     except TaskNoLongerRunning:
         log.info("scan %s stopped: the task left PROGRESS", task_id)
     except ImapError as exc:
-        await recorder.finish(TaskStatus.FAILURE, error=str(exc))
+        await _fail(recorder, str(exc))
     except (TimeoutError, SoftTimeLimitExceeded):
-        await recorder.finish(TaskStatus.FAILURE, error="The scan exceeded its time limit")
+        await _fail(recorder, "The scan exceeded its time limit")
     except Exception:
         log.exception("scan %s failed", task_id)
-        await recorder.finish(TaskStatus.FAILURE, error="Internal error while scanning")
+        await _fail(recorder, "Internal error while scanning")
+
+
+async def _fail(recorder: TaskRecorder, error: str) -> None:
+    """End the task FAILURE, unless it already left PROGRESS: cancelled, taken back by the
+    reaper, or ended SUCCESS before a later step (the stored pace) raised."""
+    try:
+        await recorder.finish(TaskStatus.FAILURE, error=error)
+    except TaskNoLongerRunning:
+        log.info("scan %s: already out of PROGRESS, not failed with %r", recorder.task.id, error)
+
+
+@asynccontextmanager
+async def _imap_session(login: ImapLogin) -> AsyncIterator[ImapSession]:
+    """An ImapSession opened and closed in a thread: connecting and logging in may each take up
+    to IMAP_TIMEOUT_SECONDS, and the heartbeat runs on this event loop."""
+    session = ImapSession(login)
+    await asyncio.to_thread(session.__enter__)
+    try:
+        yield session
+    finally:
+        await asyncio.to_thread(session.__exit__, None, None, None)
 
 
 async def _scan(recorder: TaskRecorder) -> None:
@@ -83,7 +106,7 @@ async def _scan(recorder: TaskRecorder) -> None:
     scope = sync_scope(task.scan_type, account.group_addresses)
     keep = addressed_to(account.group_addresses) if task.scan_type is ScanType.GROUPS else None
     limits = scan_limits()
-    with ImapSession(_login_for(account)) as session:
+    async with _imap_session(_login_for(account)) as session:
         await recorder.step("Searching mailbox")
         plan, since = await _plan(recorder, session, account, scope)
         for work in plan:

@@ -1,5 +1,5 @@
-"""A running scan's heartbeat goes on while its worker waits on an IMAP FETCH the server is slow
-to answer, and the task names the worker and pool process running it."""
+"""A running scan's heartbeat goes on while its worker waits on an IMAP server slow to answer a
+FETCH or a LOGIN, and the task names the worker and pool process running it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import socket
 import time
 from datetime import UTC, datetime, timedelta
 
+from models import ScanTask
 from models.enums import ScanType, TaskStatus
 from tasks.dispatch import start_scan
 from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS
@@ -21,6 +22,23 @@ MESSAGES = 30
 STALL_SECONDS = 2 * HEARTBEAT_INTERVAL_SECONDS + 1
 
 
+async def sample_for(task_id: str, seconds: float) -> list[ScanTask]:
+    """The stored task, four times a second for `seconds`."""
+    samples = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        samples.append(await stored(task_id))
+        await asyncio.sleep(0.25)
+    return samples
+
+
+def assert_beating(samples: list[ScanTask]) -> None:
+    beats = sorted({s.heartbeat_at for s in samples if s.heartbeat_at is not None})
+    assert len(beats) >= 3, f"heartbeats while stalled: {beats}"
+    gaps = [(b - a).total_seconds() for a, b in zip(beats, beats[1:], strict=False)]
+    assert max(gaps) <= 10, gaps
+
+
 async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, redis, database):
     now = datetime.now(UTC)
     mails = [
@@ -31,15 +49,11 @@ async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, red
     port = await proxy.start()
     try:
         account = await mailbox_account(dovecot, mails, port=port)
-        proxy.hold_from_fetch = True
+        proxy.hold_after = b" FETCH "
         task = await start_scan(account, ScanType.INBOX, 1, redis)
         await asyncio.wait_for(proxy.stalled.wait(), 30)
         running = await wait_until(task.id, lambda t: t.emails_total is not None, 10)
-        samples = []
-        deadline = time.monotonic() + STALL_SECONDS
-        while time.monotonic() < deadline:
-            samples.append(await stored(task.id))
-            await asyncio.sleep(0.25)
+        samples = await sample_for(task.id, STALL_SECONDS)
         proxy.release()
         final = await wait_until_finished(task.id, 60)
     finally:
@@ -48,10 +62,7 @@ async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, red
     assert {(s.status, s.emails_scanned, s.seq) for s in samples} == {
         (TaskStatus.PROGRESS, 0, running.seq)
     }, "the scan moved or wrote an event while its FETCH was held"
-    beats = sorted({s.heartbeat_at for s in samples if s.heartbeat_at is not None})
-    assert len(beats) >= 3, f"heartbeats while stalled: {beats}"
-    gaps = [(b - a).total_seconds() for a, b in zip(beats, beats[1:], strict=False)]
-    assert max(gaps) <= 10, gaps
+    assert_beating(samples)
     assert running.worker == f"test-worker@{socket.gethostname()}"
     assert running.worker_pid is not None and parent_of(running.worker_pid) == worker.process.pid
     assert (final.status, final.emails_scanned, final.invoices_found) == (
@@ -59,3 +70,25 @@ async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, red
         MESSAGES,
         MESSAGES // 3,
     )
+
+
+async def test_the_heartbeat_goes_on_during_a_stalled_login(dovecot, worker, redis, database):
+    # Connecting and logging in run in a thread: a server slow to let a worker in must not
+    # silence the heartbeat, or the reaper would take back a healthy scan.
+    now = datetime.now(UTC)
+    proxy = StallingProxy(dovecot.host, dovecot.port)
+    port = await proxy.start()
+    try:
+        account = await mailbox_account(dovecot, [(plain_mail(1, now), now)], port=port)
+        proxy.hold_after = b" LOGIN "
+        task = await start_scan(account, ScanType.INBOX, 1, redis)
+        await asyncio.wait_for(proxy.stalled.wait(), 30)
+        samples = await sample_for(task.id, STALL_SECONDS)
+        proxy.release()
+        final = await wait_until_finished(task.id, 60)
+    finally:
+        await proxy.close()
+
+    assert {(s.status, s.emails_total) for s in samples} == {(TaskStatus.PROGRESS, None)}
+    assert_beating(samples)
+    assert (final.status, final.emails_scanned) == (TaskStatus.SUCCESS, 1)

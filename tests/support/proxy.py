@@ -8,12 +8,13 @@ import contextlib
 
 
 class StallingProxy:
-    """Forwards both ways. Once `hold_from_fetch` is set, the first FETCH a client sends holds
-    every later answer from the server until `release()`; `stalled` is set at that moment."""
+    """Forwards both ways. Once `hold_after` is set to a command (b" FETCH ", b" LOGIN "), the
+    first such command a client sends holds every later answer from the server until
+    `release()`; `stalled` is set at that moment."""
 
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
-        self.hold_from_fetch = False
+        self.hold_after: bytes | None = None
         self.stalled = asyncio.Event()
         self._released = asyncio.Event()
         self._server: asyncio.Server | None = None
@@ -47,7 +48,7 @@ class StallingProxy:
     ) -> None:
         try:
             while data := await source.read(65536):
-                if client and self.hold_from_fetch and b" FETCH " in data.upper():
+                if client and self.hold_after and self.hold_after in data.upper():
                     self.stalled.set()
                 if not client and self.stalled.is_set():
                     await self._released.wait()
