@@ -1,5 +1,6 @@
 """A running scan's heartbeat goes on while its worker waits on an IMAP server slow to answer a
-FETCH or a LOGIN, and the task names the worker and pool process running it."""
+FETCH or a LOGIN, the task names the worker and pool process running it, and a login failing
+after a cancel leaves the task cancelled."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import ScanTask
 from models.enums import ScanType, TaskStatus
+from tasks.cancel import cancel_task
 from tasks.dispatch import start_scan
 from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS
 from tests.support.mail import plain_mail, text_invoice
@@ -92,3 +94,24 @@ async def test_the_heartbeat_goes_on_during_a_stalled_login(dovecot, worker, red
     assert {(s.status, s.emails_total) for s in samples} == {(TaskStatus.PROGRESS, None)}
     assert_beating(samples)
     assert (final.status, final.emails_scanned) == (TaskStatus.SUCCESS, 1)
+
+
+async def test_a_login_that_fails_after_a_cancel_leaves_the_task_cancelled(
+    dovecot, worker, redis, database
+):
+    now = datetime.now(UTC)
+    proxy = StallingProxy(dovecot.host, dovecot.port)
+    port = await proxy.start()
+    try:
+        account = await mailbox_account(dovecot, [(plain_mail(1, now), now)], port=port)
+        proxy.hold_after = b" LOGIN "
+        task = await start_scan(account, ScanType.INBOX, 1, redis)
+        await asyncio.wait_for(proxy.stalled.wait(), 30)
+        running = await wait_until(task.id, lambda t: t.status is TaskStatus.PROGRESS, 10)
+        await cancel_task(running, redis)
+    finally:
+        await proxy.close()  # the login now fails: an ImapError for a task no longer running
+    await asyncio.to_thread(worker.wait_for_task, task.id)
+    final = await stored(task.id)
+    assert final.status is TaskStatus.CANCELLED and final.error is None
+    assert f"[{task.id}] succeeded" in worker.log.read_text(errors="replace")
