@@ -89,14 +89,23 @@ def celery_worker_args(concurrency: int, queues: str, hostname: str | None) -> l
 
 
 def celery_beat_args(data_dir: Path) -> list[str]:
-    """`python -m` arguments of beat, its schedule file kept under DATA_DIR."""
+    """`python -m` arguments of beat, its schedule file kept under DATA_DIR, embedded in the one
+    worker process of the `maintenance` queue (tasks.celery_app.MAINTENANCE_QUEUE), which runs
+    what beat schedules: the reaper must run while every scan worker is busy."""
     return [
         "celery",
         "-A",
         "tasks.celery_app",
-        "beat",
+        "worker",
+        "--beat",
         "--loglevel",
         "INFO",
+        "-Q",
+        "maintenance",
+        "--concurrency",
+        "1",
+        "--hostname",
+        "maintenance@%h",
         "--schedule",
         str(data_dir / "celerybeat-schedule"),
     ]

@@ -40,7 +40,10 @@ class ScanningStats:
     emails_scanned: int = strawberry.field(description="Messages read by all tasks.")
 
 
-@strawberry.enum(description="Overall state: OK, DEGRADED (no worker), DOWN (a store is down).")
+@strawberry.enum(
+    description="Overall state: OK, DEGRADED (no worker consumes the scan queue), DOWN (a store "
+    "is down)."
+)
 class HealthStatus(Enum):
     OK = "OK"
     DEGRADED = "DEGRADED"
@@ -116,7 +119,7 @@ async def scanning_stats() -> ScanningStats:
 
 async def system_health(redis: Redis, mongo: AsyncMongoClient[Any]) -> SystemHealth:
     """Ping both stores, ask the workers (at most 1 s) and count the queue, all at once."""
-    redis_health, mongo_health, workers, queued = await asyncio.gather(
+    redis_health, mongo_health, (workers, scanning), queued = await asyncio.gather(
         _ping(redis.ping()),
         _ping(mongo.admin.command("ping")),
         _live_workers(),
@@ -125,7 +128,7 @@ async def system_health(redis: Redis, mongo: AsyncMongoClient[Any]) -> SystemHea
     if not (redis_health.ok and mongo_health.ok):
         status = HealthStatus.DOWN
     else:
-        status = HealthStatus.OK if workers else HealthStatus.DEGRADED
+        status = HealthStatus.OK if scanning else HealthStatus.DEGRADED
     return SystemHealth(
         status=status,
         redis=redis_health,
@@ -146,12 +149,14 @@ async def _ping(call: Awaitable[object]) -> ComponentHealth:
     )
 
 
-async def _live_workers() -> list[WorkerInfo]:
-    # Both broadcasts at once, so the whole answer waits at most INSPECT_TIMEOUT_SECONDS.
-    stats, active = await asyncio.gather(
-        asyncio.to_thread(_inspect, "stats"), asyncio.to_thread(_inspect, "active")
+async def _live_workers() -> tuple[list[WorkerInfo], bool]:
+    """Every live worker (beat's maintenance worker too), and whether one consumes the scan
+    queue: without one, scans wait."""
+    # The broadcasts at once, so the whole answer waits at most INSPECT_TIMEOUT_SECONDS.
+    stats, active, queues = await asyncio.gather(
+        *(asyncio.to_thread(_inspect, method) for method in ("stats", "active", "active_queues"))
     )
-    return [
+    workers = [
         WorkerInfo(
             hostname=name,
             active_tasks=len(active.get(name) or []),
@@ -159,6 +164,10 @@ async def _live_workers() -> list[WorkerInfo]:
         )
         for name in sorted(stats)
     ]
+    scanning = any(
+        queue.get("name") == SCAN_QUEUE for consumed in queues.values() for queue in consumed or []
+    )
+    return workers, scanning
 
 
 def _inspect(method: str) -> dict[str, Any]:

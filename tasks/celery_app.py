@@ -4,8 +4,8 @@ Configured as the old system ran scans: queue `email_scanning`, concurrency from
 30 min hard and 25 min soft time limit, a fresh process every 50 tasks, late acks with a prefetch
 of one (a long scan never waits behind another on a busy worker), and task events for Flower.
 
-Beat (`celery -A tasks.celery_app beat`, exactly one) runs the reaper every
-REAPER_INTERVAL_SECONDS, the removal of old finished tasks daily, and, when
+Beat (`invoicescan beat`, exactly one: a worker of the `maintenance` queue with beat embedded)
+runs the reaper every REAPER_INTERVAL_SECONDS, the removal of old finished tasks daily, and, when
 SCHEDULED_SCAN_MINUTES is set, a rescan of every account.
 """
 
@@ -26,12 +26,23 @@ from tasks import broker_fix
 broker_fix.install()
 
 SCAN_QUEUE = "email_scanning"
+# What beat schedules runs on a worker of its own (`invoicescan beat` starts it with beat): on
+# the scan workers it would wait behind scans, and expire, whenever every pool process scans.
+MAINTENANCE_QUEUE = "maintenance"
+MAINTENANCE_TASKS = (
+    "scans.reap_stale_tasks",
+    "scans.remove_finished_tasks",
+    "scans.rescan_accounts",
+)
 
 app = Celery("invoicescan", broker=settings.broker_url, backend=settings.result_backend)
 app.conf.update(
     include=["tasks.scan", "tasks.reaper", "tasks.housekeeping"],
     task_default_queue=SCAN_QUEUE,
-    task_routes={"scans.*": {"queue": SCAN_QUEUE}},
+    task_routes={
+        **{name: {"queue": MAINTENANCE_QUEUE} for name in MAINTENANCE_TASKS},
+        "scans.*": {"queue": SCAN_QUEUE},
+    },
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],

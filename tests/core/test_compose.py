@@ -81,6 +81,14 @@ def test_worker_runs_the_scan_queue_with_configured_concurrency(compose: dict[st
     assert raw[raw.index("--concurrency") + 1] == "${CELERY_WORKER_CONCURRENCY:-4}"
 
 
+def test_beat_is_the_one_worker_of_the_maintenance_queue(compose: dict[str, Any]) -> None:
+    command = [interpolate(part) for part in compose["services"]["beat"]["command"]]
+    assert command[:4] == ["celery", "-A", "tasks.celery_app", "worker"] and "--beat" in command
+    assert command[command.index("-Q") + 1] == "maintenance"
+    assert command[command.index("--concurrency") + 1] == "1"
+    assert "deploy" not in compose["services"]["beat"]  # no replicas: exactly one beat
+
+
 @pytest.mark.parametrize("service", APP_SERVICES)
 def test_commands_are_real(compose: dict[str, Any], service: str) -> None:
     command = [interpolate(part) for part in compose["services"][service]["command"]]

@@ -9,15 +9,17 @@ import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from celery.schedules import crontab
 
+from core.processes import celery_beat_args
 from core.settings import settings
 from models import Invoice, ScanTask
 from models.email_account import utcnow
 from models.enums import ScanType, TaskStatus
-from tasks.celery_app import SCAN_QUEUE, app, beat_schedule
+from tasks.celery_app import MAINTENANCE_QUEUE, SCAN_QUEUE, app, beat_schedule
 from tasks.dispatch import start_scan
 from tasks.scan import scan_mailbox
 from tests.support.mail import plain_mail, text_invoice
@@ -94,11 +96,15 @@ def test_beat_runs_the_reaper_and_the_housekeeping(monkeypatch) -> None:
     assert "rescan-accounts" not in schedule  # scheduled rescans are off by default
     for entry in schedule.values():
         assert entry["task"] in app.tasks
-        assert app.amqp.router.route({}, entry["task"])["queue"].name == SCAN_QUEUE
+        assert app.amqp.router.route({}, entry["task"])["queue"].name == MAINTENANCE_QUEUE
+    # `invoicescan beat` is also the worker of that queue, and its only one.
+    beat = celery_beat_args(Path("/data"))
+    assert "--beat" in beat and beat[beat.index("-Q") + 1] == MAINTENANCE_QUEUE
     monkeypatch.setattr(settings, "SCHEDULED_SCAN_MINUTES", 45)
     rescan = beat_schedule()["rescan-accounts"]
     assert (rescan["task"], rescan["schedule"]) == ("scans.rescan_accounts", 2700.0)
     assert rescan["task"] in app.tasks
+    assert app.amqp.router.route({}, rescan["task"])["queue"].name == MAINTENANCE_QUEUE
 
 
 async def test_a_redelivered_message_of_a_running_task_does_nothing(worker, database) -> None:
