@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     TASK_HEARTBEAT_TIMEOUT_SECONDS: int = Field(default=60, ge=20, le=3600)
     REAPER_INTERVAL_SECONDS: int = Field(default=30, ge=5, le=3600)
     TASK_MAX_ATTEMPTS: int = Field(default=3, ge=1, le=10)
+    # A PENDING task waiting longer gets its Celery message again (a second copy is harmless).
+    TASK_PENDING_RESEND_SECONDS: int = Field(default=600, ge=60, le=86400)
     # Finished tasks older than this are removed daily; their invoices stay.
     TASK_RETENTION_DAYS: int = Field(default=90, ge=1, le=3650)
     # Beat rescans every account this often (0: never), over this many months.

@@ -65,6 +65,9 @@ class ScanTask(Document):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
+    # When its Celery message was last sent; the reaper sends it again when a PENDING task has
+    # waited too long (a message lost with a Redis that restarted empty).
+    queued_at: datetime | None = Field(default_factory=utcnow)
     # The Celery node and pool process running the task now (None while it waits in the queue).
     worker: str | None = None
     worker_pid: int | None = None

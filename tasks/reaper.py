@@ -1,6 +1,7 @@
 """Beat's reaper: a PROGRESS task whose heartbeat stopped lost its worker (killed, its machine
 gone). It goes back to PENDING and into the queue under the same id, to resume where its
-counters stand; after TASK_MAX_ATTEMPTS lost runs it ends FAILURE instead."""
+counters stand; after TASK_MAX_ATTEMPTS lost runs it ends FAILURE instead. A task PENDING for
+too long gets its message sent again (see resend_waiting)."""
 
 from __future__ import annotations
 
@@ -37,13 +38,44 @@ def reap_stale_tasks_task() -> int:
 
 
 async def reap_stale_tasks(redis: Redis, now: datetime | None = None) -> int:
-    """Take back every PROGRESS task whose heartbeat is older than the timeout; how many."""
-    cutoff = (now or utcnow()) - timedelta(seconds=settings.TASK_HEARTBEAT_TIMEOUT_SECONDS)
+    """Take back every PROGRESS task whose heartbeat is older than the timeout, and send again
+    the message of every task PENDING for too long; how many tasks in all."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=settings.TASK_HEARTBEAT_TIMEOUT_SECONDS)
     stale = await ScanTask.find(
         {"status": TaskStatus.PROGRESS.value, "heartbeat_at": {"$lt": cutoff}}
     ).to_list()
     taken = [await take_back(task, cutoff, redis) for task in stale]
-    return sum(taken)
+    return sum(taken) + await resend_waiting(now)
+
+
+async def resend_waiting(now: datetime) -> int:
+    """Send again the Celery message of every task PENDING since before
+    TASK_PENDING_RESEND_SECONDS; how many. Its message may be lost (Redis restarted without its
+    data, or the API stopped between storing the task and sending it), and the task would then
+    hold its account's one active slot for ever. If the message was only slow, the copy finds
+    the task running or ended and does nothing. Each send is claimed by moving `queued_at` to now
+    in the same filter, so of two reapers one sends."""
+    cutoff = now - timedelta(seconds=settings.TASK_PENDING_RESEND_SECONDS)
+    long_waiting = {
+        "status": TaskStatus.PENDING.value,
+        "created_at": {"$lt": cutoff},
+        # Tasks stored before queued_at existed have none.
+        "$or": [{"queued_at": {"$lt": cutoff}}, {"queued_at": None}],
+    }
+    waiting = await ScanTask.find(long_waiting).to_list()
+    resent = 0
+    for task in waiting:
+        claimed = await ScanTask.get_pymongo_collection().update_one(
+            {**long_waiting, "_id": task.id}, {"$set": {"queued_at": now}}
+        )
+        if claimed.modified_count:
+            log.warning(
+                "scan %s: PENDING since %s; its message is sent again", task.id, task.queued_at
+            )
+            await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
+            resent += 1
+    return resent
 
 
 async def take_back(task: ScanTask, cutoff: datetime, redis: Redis) -> bool:
@@ -63,6 +95,7 @@ async def take_back(task: ScanTask, cutoff: datetime, redis: Redis) -> bool:
             "attempt": task.attempt + 1,
             "worker": None,
             "worker_pid": None,
+            "queued_at": utcnow(),
         }
     stored = await ScanTask.apply_changes(
         task.id, changes, only_if={TaskStatus.PROGRESS}, where=stale

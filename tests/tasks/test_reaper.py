@@ -19,7 +19,7 @@ from models.email_account import utcnow
 from models.enums import ScanType, TaskStatus
 from tasks.heartbeat import Heartbeat
 from tasks.progress import task_channel
-from tasks.reaper import reap_stale_tasks, stopped_responding, take_back
+from tasks.reaper import reap_stale_tasks, resend_waiting, stopped_responding, take_back
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tests.support.scans import stored, wait_until_finished
 
@@ -160,3 +160,39 @@ async def test_a_run_taken_back_writes_nothing_more(redis, database) -> None:
     assert beaten.heartbeat_at > before.heartbeat_at
     assert beaten.seq == before.seq  # a heartbeat is no public change
     await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})
+
+
+def waiting_task(waited: timedelta) -> ScanTask:
+    """A PENDING task of an account that does not exist, whose message went out `waited` ago
+    and never reached a worker (none was sent here)."""
+    since = utcnow() - waited
+    return ScanTask(
+        id=str(uuid.uuid4()),
+        account_id=uuid.uuid4().hex[:24],
+        user_id="waiting",
+        scan_type=ScanType.INBOX,
+        months=1,
+        created_at=since,
+        queued_at=since,
+    )
+
+
+async def test_a_task_pending_too_long_gets_its_message_once_more(worker, database) -> None:
+    resend_after = timedelta(seconds=settings.TASK_PENDING_RESEND_SECONDS)
+    lost = waiting_task(resend_after + timedelta(seconds=30))
+    recent = waiting_task(resend_after - timedelta(seconds=30))
+    await ScanTask.insert_many([lost, recent])
+    # Two reapers at once: one claims the task and sends its message.
+    await asyncio.gather(resend_waiting(utcnow()), resend_waiting(utcnow()))
+    finished = await wait_until_finished(lost.id, 30)
+    # The worker ran it: the account is gone, so it fails at once.
+    assert finished.status is TaskStatus.FAILURE
+    assert finished.error == "The email account was removed"
+    await asyncio.sleep(1)
+    assert worker.log.read_text(errors="replace").count(f"[{lost.id}] received") == 1
+    waiting = await stored(recent.id)
+    assert waiting.status is TaskStatus.PENDING
+    assert waiting.queued_at is not None and recent.queued_at is not None
+    # Not sent again: queued_at as stored (MongoDB keeps milliseconds).
+    assert abs(waiting.queued_at - recent.queued_at) < timedelta(milliseconds=1)
+    await ScanTask.apply_changes(recent.id, {"status": TaskStatus.CANCELLED})
