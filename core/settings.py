@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # Beat rescans every account this often (0: never), over this many months.
     SCHEDULED_SCAN_MINUTES: int = Field(default=0, ge=0, le=7 * 24 * 60)
     SCHEDULED_SCAN_MONTHS: int = Field(default=1, ge=1, le=24)
+    # A followed task silent this long is read again from the store (graph/subscriptions.py).
+    SUBSCRIPTION_QUIET_REREAD_SECONDS: float = Field(default=60.0, ge=1.0, le=3600.0)
     DATA_DIR: Path = Path("./.data")
 
     @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")

@@ -3,11 +3,13 @@
 Each subscription listens first, then reads what it needs from the store, and drops any event
 not newer (by `seq`) than what it already sent. After Redis comes back from an outage the relay
 hands a Resync: the store is read again, so a terminal status published meanwhile still arrives.
-`taskProgress` ends after a terminal status.
+`taskProgress` also reads the store again when its task has been silent for
+SUBSCRIPTION_QUIET_REREAD_SECONDS, and ends after a terminal status.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -18,6 +20,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.errors import NotFound
+from core.settings import settings
 from graph.context import Context
 from graph.lookups import task_for
 from graph.relay import Resync, Updates, shared_read
@@ -51,7 +54,13 @@ class Subscription:
             state = TaskState.from_document(await task_for(principal, task_id))
             yield ScanTask.from_state(state)
             while not state.status.is_terminal:
-                item = await updates.next()
+                try:
+                    async with asyncio.timeout(settings.SUBSCRIPTION_QUIET_REREAD_SECONDS):
+                        item = await updates.next()
+                except TimeoutError:
+                    # Silent for long: read the store, in case the terminal event was lost with
+                    # no Redis outage to tell (a worker dead between storing and publishing).
+                    item = await shared_read(("task", task_id, "quiet"), partial(_stored, task_id))
                 if isinstance(item, Resync):  # the owner was checked above and does not change
                     key = ("task", task_id, item.since)
                     item = await shared_read(key, partial(_stored, task_id))

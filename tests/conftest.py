@@ -16,6 +16,8 @@ from tests.support.environment import prepare_environment, uses_real_mongodb
 from tests.support.services import Services, Worker
 
 BASE, PORTS = prepare_environment("invoicescan-tests-")
+# Short, so a test can see a silent subscription read the store again (default 60 s).
+os.environ["SUBSCRIPTION_QUIET_REREAD_SECONDS"] = "2"
 USE_REAL_MONGODB = uses_real_mongodb()
 
 

@@ -216,6 +216,36 @@ async def test_my_task_updates_follow_a_scan(http, api_url, dovecot, worker) -> 
     assert accounts["emailAccounts"][0]["lastScanAt"] is not None
 
 
+async def test_task_progress_ends_even_when_the_terminal_event_was_never_published(
+    api_url, database
+) -> None:
+    # As if the worker died between storing SUCCESS and publishing it: no event ever comes.
+    task = ScanTask(
+        id=str(uuid.uuid4()),
+        account_id=uuid.uuid4().hex[:24],
+        user_id="quiet",
+        scan_type=ScanType.INBOX,
+        months=1,
+        status=TaskStatus.PROGRESS,
+    )
+    await task.insert()
+    async with Subscription(api_url, token_for("quiet")) as ws:
+        op = await ws.start(
+            "subscription($t: ID!) { taskProgress(taskId: $t) { status progress } }", {"t": task.id}
+        )
+        messages = ws.messages(op)
+        async with asyncio.timeout(10):  # SUBSCRIPTION_QUIET_REREAD_SECONDS is 2 in tests
+            first = await anext(messages)
+            done = {"status": TaskStatus.SUCCESS, "progress": 100}
+            await ScanTask.apply_changes(task.id, done)  # stored, never published
+            rest = [m async for m in messages]
+    updates = [m["data"]["taskProgress"] for m in (first, *rest)]
+    assert updates == [
+        {"status": "PROGRESS", "progress": 0},
+        {"status": "SUCCESS", "progress": 100},
+    ]
+
+
 async def test_task_progress_of_another_users_task_is_not_found(api_url, database) -> None:
     task = ScanTask(
         id=str(uuid.uuid4()),
