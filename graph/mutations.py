@@ -84,8 +84,10 @@ class Mutation:
     ) -> bool:
         account = await account_for(info.context.user(), account_id)
         await cancel_active_tasks(str(account.id), info.context.redis)
-        await InvoiceDocument.find(InvoiceDocument.account_id == str(account.id)).delete()
+        # The account first, then its invoices: a worker still storing a chunk checks after
+        # each insert that the account exists (tasks/batches.py), so no invoice outlives it.
         await account.delete()
+        await InvoiceDocument.find(InvoiceDocument.account_id == str(account.id)).delete()
         return True
 
     @strawberry.mutation(

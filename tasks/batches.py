@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from beanie import PydanticObjectId
+from beanie.operators import In
 from pymongo.errors import BulkWriteError
 
-from models import Invoice, ScanTask
+from models import EmailAccount, Invoice, ScanTask
 from models.email_account import utcnow
 from scanner.invoices import find_invoices
 from scanner.limits import ScanLimits
 from scanner.reading import ReadMessage
-from tasks.recorder import TaskRecorder
+from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,9 @@ async def record_batch(
         stored = await store_new(
             [invoice for invoices in found if invoices for invoice in invoices]
         )
+        if stored and not await _account_exists(task.account_id):
+            await Invoice.find(In(Invoice.id, list(stored))).delete()
+            raise TaskNoLongerRunning("the account was removed while its scan ran")
         for read, invoices in zip(chunk, found, strict=True):
             recorder.message_done(
                 folder_key,
@@ -50,6 +55,13 @@ async def record_batch(
                 bytes_fetched=read.bytes_fetched,
             )
         await recorder.flush()
+
+
+async def _account_exists(account_id: str) -> bool:
+    """Checked after each insert: removeEmailAccount cancels the scan, deletes the account, then
+    its invoices, and a chunk stored meanwhile must not outlive the account. Insert-then-check
+    here against delete-account-then-invoices there leaves no order in which one survives."""
+    return await EmailAccount.find({"_id": PydanticObjectId(account_id)}).count() > 0
 
 
 def invoices_of_batch(

@@ -8,15 +8,18 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from models import Invoice, ScanTask
+import pytest
+from beanie import PydanticObjectId
+
+from models import EmailAccount, Invoice, ScanTask
 from models.email_account import utcnow
-from models.enums import ScanType, TaskStatus
+from models.enums import ImapSecurity, ScanType, TaskStatus
 from models.scan_task import FolderMark, ScanPosition
 from scanner.messages import parse_message
 from scanner.reading import ReadMessage
 from tasks.batches import record_batch
 from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS, Heartbeat
-from tasks.recorder import TaskRecorder
+from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tasks.scan import scan_limits
 from tests.support.mail import long_pdf_invoice
 from tests.support.scans import stored
@@ -25,10 +28,20 @@ PDF_MAILS = 20
 
 
 async def running_task() -> ScanTask:
+    """A PROGRESS task of a stored account, about to read PDF_MAILS messages."""
     now = utcnow()
+    account = EmailAccount(
+        user_id="beating",
+        email="beating@example.com",
+        imap_host="imap.example.com",
+        imap_port=993,
+        security=ImapSecurity.SSL,
+        username="beating@example.com",
+    )
+    await account.insert()
     task = ScanTask(
         id=str(uuid.uuid4()),
-        account_id=uuid.uuid4().hex[:24],
+        account_id=str(account.id),
         user_id="beating",
         scan_type=ScanType.INBOX,
         months=1,
@@ -97,4 +110,22 @@ async def test_invoice_pdfs_are_parsed_off_the_event_loop(redis, database) -> No
     assert recorder.task.emails_scanned == PDF_MAILS and recorder.task.invoices_found == PDF_MAILS
     assert after.position is not None and after.position.folders["k"].read_up_to >= 1
     assert await Invoice.find(Invoice.task_id == task.id).count() == PDF_MAILS
+    await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})
+
+
+async def test_invoices_stored_after_the_account_was_removed_do_not_survive(
+    redis, database
+) -> None:
+    # removeEmailAccount cancels, deletes the account, then its invoices; a worker storing a
+    # chunk in between finds the account gone and takes its chunk back.
+    task = await running_task()
+    limits = scan_limits()
+    now = datetime.now(UTC)
+    messages = [ReadMessage(1, now, parsed=parse_message(long_pdf_invoice(1, now), limits))]
+    account = await EmailAccount.get(PydanticObjectId(task.account_id))
+    assert account is not None
+    await account.delete()
+    with pytest.raises(TaskNoLongerRunning):
+        await record_batch(TaskRecorder(task, redis), "k", "INBOX", messages, limits)
+    assert await Invoice.find(Invoice.task_id == task.id).count() == 0
     await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})
