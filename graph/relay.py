@@ -81,8 +81,8 @@ class Updates:
 class Relay(Broadcast):
     """broadcaster's Broadcast over ReconnectingRedisBackend, handing out `Updates`."""
 
-    def __init__(self, url: str) -> None:
-        self.backend = ReconnectingRedisBackend(url)
+    def __init__(self, url: str, **backend_options: Any) -> None:
+        self.backend = ReconnectingRedisBackend(url, **backend_options)
         super().__init__(backend=self.backend)
         self._updates: dict[str, set[Updates]] = {}
         self._subscribing: dict[str, asyncio.Task[None]] = {}

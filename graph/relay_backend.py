@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,15 +28,19 @@ log = logging.getLogger(__name__)
 
 # A RESYNC event's message: the marker, then when the connection was lost (ISO 8601, UTC).
 RESYNC = "\0resync\0"
-# A channel of our own keeps the connection open (and its failures visible) with no subscriber.
+# A channel of our own (per process) keeps the connection open, and its failures visible, with
+# no subscriber.
 KEEPALIVE_CHANNEL = "invoicescan:relay:keepalive"
 BACKOFF_FIRST_SECONDS = 0.1
 BACKOFF_MAX_SECONDS = 5.0
 # How long `subscribe` waits for Redis to confirm; past it the channel is still subscribed on
 # the next (re)connect, and the subscriber reads the snapshot without the guarantee.
 CONFIRM_TIMEOUT_SECONDS = 2.0
-# Pings on an idle connection find a silently dropped one (no RST, e.g. a NAT timeout).
-HEALTH_CHECK_SECONDS = 5
+# Every this often the backend publishes on its own keepalive channel and expects to hear it
+# back; after SILENT_CHECKS intervals with nothing heard, the connection is dead without having
+# said so (a peer gone, a NAT entry dropped, a proxy that holds) and is replaced.
+HEALTH_CHECK_SECONDS = 5.0
+SILENT_CHECKS = 3
 
 
 def resync_message(lost_at: datetime) -> str:
@@ -51,9 +57,12 @@ def resync_since(message: str) -> datetime | None:
 class ReconnectingRedisBackend(BroadcastBackend):
     """broadcaster backend: Redis pub/sub with reconnects, confirmed subscribes and RESYNC."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, health_check_seconds: float = HEALTH_CHECK_SECONDS) -> None:
         self._url = url
-        self._publisher = Redis.from_url(url)
+        self._health_check_seconds = health_check_seconds
+        # One keepalive channel per process: API replicas do not hear each other's pings.
+        self._keepalive = f"{KEEPALIVE_CHANNEL}:{uuid.uuid4().hex}"
+        self._publisher = Redis.from_url(url, socket_timeout=health_check_seconds)
         self._channels: set[str] = set()
         self._events: asyncio.Queue[Event] = asyncio.Queue()
         self._pubsub: PubSub | None = None
@@ -113,13 +122,17 @@ class ReconnectingRedisBackend(BroadcastBackend):
         backoff = BACKOFF_FIRST_SECONDS
         lost_at: datetime | None = None
         while True:
-            client = Redis.from_url(self._url, health_check_interval=HEALTH_CHECK_SECONDS)
+            client = Redis.from_url(
+                self._url,
+                health_check_interval=self._health_check_seconds,
+                socket_connect_timeout=self._health_check_seconds,
+            )
             pubsub = client.pubsub()
             try:
                 # Redis confirms in order: once the keepalive channel, named last, is confirmed,
                 # every channel before it is subscribed.
                 self._pubsub = pubsub
-                await pubsub.subscribe(*self._channels, KEEPALIVE_CHANNEL)
+                await pubsub.subscribe(*self._channels, self._keepalive)
                 await self._listen(pubsub, lost_at)
             except Exception as exc:
                 # A lost connection, or anything unforeseen: the relay serves every subscriber,
@@ -144,14 +157,25 @@ class ReconnectingRedisBackend(BroadcastBackend):
 
     async def _listen(self, pubsub: PubSub, lost_at: datetime | None) -> None:
         resync_pending = lost_at is not None
+        interval = self._health_check_seconds
+        heard = pinged = time.monotonic()
         while True:
-            message = await pubsub.get_message(timeout=HEALTH_CHECK_SECONDS)
+            now = time.monotonic()
+            if now - heard > SILENT_CHECKS * interval:
+                raise ConnectionError(f"nothing heard from Redis for {now - heard:.0f} s")
+            if self.connected.is_set() and now - pinged >= interval:
+                pinged = now
+                await self._publisher.publish(self._keepalive, "ping")
+            message = await pubsub.get_message(timeout=min(1.0, interval))
             if message is None:
                 continue
+            heard = time.monotonic()
             kind, channel = message["type"], _text(message["channel"])
+            if channel == self._keepalive and kind == "message":
+                continue
             if kind == "subscribe":
                 self._confirm(channel)
-                if channel == KEEPALIVE_CHANNEL and not self.connected.is_set():
+                if channel == self._keepalive and not self.connected.is_set():
                     self.connected.set()
                     if resync_pending and lost_at is not None:
                         self.reconnects += 1

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from core.errors import RateLimited
 from graph.relay import Relay, Resync, Updates, shared_read
 from tasks.progress import TaskState
+from tests.support.proxy import StallingProxy
 from tests.support.services import Services, free_port
 
 CHANNEL = "invoicescan:task:t1"
@@ -91,6 +92,26 @@ async def test_a_restart_of_redis_resyncs_then_events_flow_again(
         await publisher.aclose()
     assert not isinstance(after, Resync) and (after.seq, after.status.value) == (7, "SUCCESS")
     assert relay.backend.reconnects == 1
+
+
+async def test_a_connection_gone_silent_is_replaced(own_redis: tuple[Services, int]) -> None:
+    # Redis stops answering but no connection closes (a peer gone, a NAT entry dropped): the
+    # backend hears nothing of its keepalive, connects again, and subscribers re-read.
+    proxy = StallingProxy("127.0.0.1", own_redis[1])
+    relay = Relay(f"redis://127.0.0.1:{await proxy.start()}/0", health_check_seconds=0.5)
+    await relay.connect()
+    try:
+        async with relay.updates(CHANNEL) as updates:
+            before = datetime.now(UTC)
+            proxy.stalled.set()  # from now on, hold every answer of Redis
+            await asyncio.sleep(3)  # past three silent keepalive checks of 0.5 s
+            proxy.release()
+            item = await asyncio.wait_for(updates.next(), 10)
+        assert isinstance(item, Resync) and item.since >= before
+        assert relay.backend.reconnects >= 1
+    finally:
+        await relay.disconnect()
+        await proxy.close()
 
 
 def test_a_slow_subscriber_gets_the_newest_state_per_task() -> None:
