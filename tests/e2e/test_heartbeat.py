@@ -7,7 +7,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
 
 from models import ScanTask
 from models.enums import ScanType, TaskStatus
@@ -74,9 +80,16 @@ async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, red
     )
 
 
-async def test_the_heartbeat_goes_on_during_a_stalled_login(dovecot, worker, redis, database):
-    # Connecting and logging in run in a thread: a server slow to let a worker in must not
-    # silence the heartbeat, or the reaper would take back a healthy scan.
+@dataclass
+class StalledScan:
+    task: ScanTask
+    proxy: StallingProxy
+
+
+@asynccontextmanager
+async def scan_stalled_at_login(dovecot: Any, redis: Redis) -> AsyncIterator[StalledScan]:
+    """A scan of a one-message mailbox whose IMAP server holds its answer to LOGIN; the proxy
+    closes (failing that login) when the block ends, unless released before."""
     now = datetime.now(UTC)
     proxy = StallingProxy(dovecot.host, dovecot.port)
     port = await proxy.start()
@@ -85,11 +98,18 @@ async def test_the_heartbeat_goes_on_during_a_stalled_login(dovecot, worker, red
         proxy.hold_after = b" LOGIN "
         task = await start_scan(account, ScanType.INBOX, 1, redis)
         await asyncio.wait_for(proxy.stalled.wait(), 30)
-        samples = await sample_for(task.id, STALL_SECONDS)
-        proxy.release()
-        final = await wait_until_finished(task.id, 60)
+        yield StalledScan(task, proxy)
     finally:
         await proxy.close()
+
+
+async def test_the_heartbeat_goes_on_during_a_stalled_login(dovecot, worker, redis, database):
+    # Connecting and logging in run in a thread: a server slow to let a worker in must not
+    # silence the heartbeat, or the reaper would take back a healthy scan.
+    async with scan_stalled_at_login(dovecot, redis) as stalled:
+        samples = await sample_for(stalled.task.id, STALL_SECONDS)
+        stalled.proxy.release()
+        final = await wait_until_finished(stalled.task.id, 60)
 
     assert {(s.status, s.emails_total) for s in samples} == {(TaskStatus.PROGRESS, None)}
     assert_beating(samples)
@@ -99,18 +119,11 @@ async def test_the_heartbeat_goes_on_during_a_stalled_login(dovecot, worker, red
 async def test_a_login_that_fails_after_a_cancel_leaves_the_task_cancelled(
     dovecot, worker, redis, database
 ):
-    now = datetime.now(UTC)
-    proxy = StallingProxy(dovecot.host, dovecot.port)
-    port = await proxy.start()
-    try:
-        account = await mailbox_account(dovecot, [(plain_mail(1, now), now)], port=port)
-        proxy.hold_after = b" LOGIN "
-        task = await start_scan(account, ScanType.INBOX, 1, redis)
-        await asyncio.wait_for(proxy.stalled.wait(), 30)
+    async with scan_stalled_at_login(dovecot, redis) as stalled:
+        task = stalled.task
         running = await wait_until(task.id, lambda t: t.status is TaskStatus.PROGRESS, 10)
         await cancel_task(running, redis)
-    finally:
-        await proxy.close()  # the login now fails: an ImapError for a task no longer running
+    # The proxy is closed: the login fails, an ImapError for a task no longer running.
     await asyncio.to_thread(worker.wait_for_task, task.id)
     final = await stored(task.id)
     assert final.status is TaskStatus.CANCELLED and final.error is None
