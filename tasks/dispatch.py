@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
@@ -15,7 +14,7 @@ from models.enums import ScanType, TaskStatus
 from tasks import estimates
 from tasks.lifecycle import end_task
 from tasks.progress import TaskState, publish_task_state
-from tasks.scan import scan_mailbox
+from tasks.scan import queue_scan
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +48,7 @@ async def start_scan(
             taskId=running.id if running else None,
         ) from None
     try:
-        # apply_async does blocking broker I/O; keep it off the event loop.
-        await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
+        await queue_scan(task.id)
     except Exception as exc:
         log.exception("could not queue scan %s", task.id)
         await end_task(task, TaskStatus.FAILURE, redis, error="Could not queue the scan")

@@ -5,7 +5,6 @@ too long gets its message sent again (see resend_waiting)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from tasks.celery_app import app
 from tasks.lifecycle import end_task, terminal_changes
 from tasks.progress import TaskState, publish_task_state
 from tasks.runtime import run, runtime
-from tasks.scan import scan_mailbox
+from tasks.scan import queue_scan
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ async def resend_waiting(now: datetime) -> int:
             log.warning(
                 "scan %s: PENDING since %s; its message is sent again", task.id, task.queued_at
             )
-            await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
+            await queue_scan(task.id)
             resent += 1
     return resent
 
@@ -112,7 +111,7 @@ async def take_back(task: ScanTask, cutoff: datetime, redis: Redis) -> bool:
 async def _queue_again(task: ScanTask, redis: Redis) -> None:
     try:
         # The same id: the task's document is the one the new run finds and resumes.
-        await asyncio.to_thread(scan_mailbox.apply_async, args=[task.id], task_id=task.id)
+        await queue_scan(task.id)
     except Exception:
         log.exception("could not queue scan %s again", task.id)
         await end_task(task, TaskStatus.FAILURE, redis, error="Could not queue the scan again")

@@ -49,6 +49,12 @@ def scan_mailbox(self: Task, task_id: str) -> None:
     run(scan_task(task_id, worker=self.request.hostname))
 
 
+async def queue_scan(task_id: str) -> None:
+    """Send the Celery message of the ScanTask `task_id`, under the same id. apply_async does
+    blocking broker I/O, so it runs in a thread, off the event loop."""
+    await asyncio.to_thread(scan_mailbox.apply_async, args=[task_id], task_id=task_id)
+
+
 async def scan_task(task_id: str, *, worker: str | None = None) -> None:
     """Run the stored task `task_id` if it is still PENDING; otherwise do nothing (a cancelled
     task, or a redelivered message of a task that runs or already ran)."""
