@@ -46,3 +46,15 @@ def test_other_events_or_variables_are_executed_anew() -> None:
     shared = run_event(shared_type(event))
     assert run_event(shared_type(state(50))) is not shared  # another event object
     assert run_event(shared_type(event), task_id="t2") is not shared
+
+
+def test_a_remembered_result_is_handed_out_without_copying_the_executor() -> None:
+    executor = SharedEventExecutor.build(schema._schema, DOCUMENT, raw_variable_values={"id": "t1"})
+    assert isinstance(executor, SharedEventExecutor)
+    event = shared_type(state(60))
+    first = executor.build_per_event_executor(event)
+    assert isinstance(first, SharedEventExecutor)  # nothing remembered yet: a real execution
+    result = first.execute_operation(False)
+    again = executor.build_per_event_executor(event)
+    assert not isinstance(again, SharedEventExecutor)
+    assert again.execute_operation(False) is result
