@@ -6,19 +6,18 @@ is SERVICE_UNAVAILABLE. Anything else is logged with its trace and reaches the c
 INTERNAL_SERVER_ERROR, without detail.
 
 Strawberry hands every error of every result (queries, mutations and each subscription event) to
-`Schema.process_errors` before sending it, so rewriting the errors there covers all transports.
+`Schema.process_errors` before sending it, so rewriting the errors there (graph/schema.py)
+covers all transports.
 """
 
 from __future__ import annotations
 
 import logging
 
-import strawberry
 from graphql.error import GraphQLError
 from pymongo.errors import ConnectionFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from strawberry.types import ExecutionContext
 
 from core.errors import AppError
 
@@ -45,13 +44,3 @@ def present(error: GraphQLError) -> None:
         log.error("unexpected error in %s", error.path, exc_info=original)
         error.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         error.message = "Internal server error"
-
-
-class Schema(strawberry.Schema):
-    """Strawberry's schema with this service's error presentation."""
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        for error in errors:
-            present(error)

@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import functools
 
-from strawberry.extensions import ParserCache, ValidationCache
+import strawberry
+from graphql.error import GraphQLError
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.types import ExecutionContext
 
-from graph.errors import Schema
+from graph.errors import present
+from graph.extension_runner import LeanExtensionsRunner
 from graph.limits import QUERY_LIMITS
 from graph.metrics import OperationMetrics
 from graph.mutations import Mutation
 from graph.queries import Query
 from graph.shared_events import SharedEventExecutor
 from graph.subscriptions import Subscription
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's schema with this service's error presentation (graph/errors.py) and an
+    extension runner that skips hooks nobody has (graph/extension_runner.py)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            present(error)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return LeanExtensionsRunner(execution_context, extensions)
+
 
 schema = Schema(
     query=Query,
