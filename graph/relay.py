@@ -6,7 +6,8 @@ skipping an intermediate state: it gets the newest one. A subscriber's pending u
 bounded by the tasks it follows; one following so many tasks that MAX_PENDING_TASKS of them wait
 is too slow, and is closed with RATE_LIMITED instead of growing memory. Events are parsed once
 per event, not once per subscriber. After Redis comes back, subscribers get a Resync and re-read
-the stored state (see relay_backend).
+the stored state (see relay_backend). A subscriber may also ask to hear when nothing arrived for
+a while (Quiet), to re-read the store on its own.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from broadcaster import Broadcast
+from broadcaster import Broadcast, Event
 from pydantic import ValidationError
 
 from core.errors import RateLimited
@@ -29,6 +30,10 @@ from tasks.progress import TaskState
 log = logging.getLogger(__name__)
 
 MAX_PENDING_TASKS = 1000
+# Before handing events out, the listener lets the loop turn until SETTLE_QUIET_TURNS turns in a
+# row brought nothing new, and at most SETTLE_TURNS_MAX turns (see Relay._settle).
+SETTLE_QUIET_TURNS = 2
+SETTLE_TURNS_MAX = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +43,45 @@ class Resync:
     since: datetime
 
 
-class Updates:
-    """One subscriber's pending updates: the newest state per task, and whether to resync."""
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """Nothing arrived for the subscriber's `quiet_after` seconds."""
 
-    def __init__(self, capacity: int = MAX_PENDING_TASKS) -> None:
+
+class Updates:
+    """One subscriber's pending updates: the newest state per task, whether to resync, and,
+    with `quiet_after`, whether it has been quiet for that long."""
+
+    def __init__(self, capacity: int = MAX_PENDING_TASKS, quiet_after: float | None = None) -> None:
         self._capacity = capacity
         self._pending: dict[str, TaskState] = {}
         self._resync: datetime | None = None
         self._overflowed = False
         self._wakeup = asyncio.Event()
+        self._quiet = False
+        self._quiet_after = quiet_after
+        self._last_handed = 0.0
+        self._quiet_timer: asyncio.TimerHandle | None = None
+        if quiet_after is not None:
+            loop = asyncio.get_running_loop()
+            self._last_handed = loop.time()
+            self._quiet_timer = loop.call_at(self._last_handed + quiet_after, self._check)
+
+    def _check(self) -> None:
+        # One timer per subscriber, moved only when it fires: a timeout around every next()
+        # would push and cancel a timer per event and subscriber, a cost that shows at fan-out.
+        assert self._quiet_after is not None
+        loop = asyncio.get_running_loop()
+        due = self._last_handed + self._quiet_after
+        if loop.time() >= due:
+            self._quiet = True
+            self._wakeup.set()
+            due = loop.time() + self._quiet_after
+        self._quiet_timer = loop.call_at(due, self._check)
+
+    def close(self) -> None:
+        if self._quiet_timer is not None:
+            self._quiet_timer.cancel()
 
     def offer(self, state: TaskState) -> None:
         current = self._pending.get(state.id)
@@ -62,8 +97,15 @@ class Updates:
         self._resync = since if self._resync is None else min(self._resync, since)
         self._wakeup.set()
 
-    async def next(self) -> TaskState | Resync:
+    async def next(self) -> TaskState | Resync | Quiet:
         """The next update; raises RateLimited once the subscriber fell too far behind."""
+        item = await self._next()
+        if self._quiet_after is not None:
+            self._quiet = False  # whatever is handed out, the subscriber just heard something
+            self._last_handed = asyncio.get_running_loop().time()
+        return item
+
+    async def _next(self) -> TaskState | Resync | Quiet:
         while True:
             if self._overflowed:
                 raise RateLimited(
@@ -74,6 +116,8 @@ class Updates:
                 return Resync(since)
             if self._pending:
                 return self._pending.pop(next(iter(self._pending)))
+            if self._quiet:
+                return Quiet()
             self._wakeup.clear()
             await self._wakeup.wait()
 
@@ -89,34 +133,63 @@ class Relay(Broadcast):
 
     async def _listener(self) -> None:
         while True:
-            event = await self._backend.next_published()
+            batch = [await self.backend.next_published()]
+            batch += await self._settle()
             try:
-                self._deliver(event.channel, event.message)
-            except Exception:  # one bad event must not stop every subscriber's updates
-                log.exception("relay: could not deliver an event on %s", event.channel)
+                self._deliver(batch)
+            except Exception:  # one bad batch must not stop every subscriber's updates
+                log.exception("relay: could not deliver %d events", len(batch))
 
-    def _deliver(self, channel: str, message: str) -> None:
-        subscribers = self._updates.get(channel)
-        if not subscribers:
-            return
-        since = resync_since(message)
-        if since is not None:
-            for updates in subscribers:
-                updates.resync(since)
-            return
-        try:
-            state = TaskState.model_validate_json(message)
-        except ValidationError:
-            log.warning("relay: ignored a malformed event on %s", channel)
-            return
-        for updates in subscribers:
-            updates.offer(state)
+    async def _settle(self) -> list[Event]:
+        """The events that reach the backend while the loop turns a few times with nothing else
+        to do. An offer wakes every subscriber of a channel, and they all run in the loop's next
+        turn (at 5,000 subscribers, a third of a second of CPU). Events that were already in the
+        socket but not yet read would wait for that turn and then one more; taking them first
+        lets one turn carry the newest state (bench/fanout.py)."""
+        settled: list[Event] = []
+        quiet_turns = 0
+        for _ in range(SETTLE_TURNS_MAX):
+            await asyncio.sleep(0)
+            more = self.backend.take_published()
+            settled += more
+            quiet_turns = 0 if more else quiet_turns + 1
+            if quiet_turns == SETTLE_QUIET_TURNS:
+                break
+        return settled
+
+    def _deliver(self, batch: list[Event]) -> None:
+        """Hand each subscriber of a channel the newest state of each task in `batch`, once,
+        and a Resync for a channel whose connection was lost."""
+        newest: dict[tuple[str, str], TaskState] = {}
+        for event in batch:
+            subscribers = self._updates.get(event.channel)
+            if not subscribers:
+                continue
+            since = resync_since(event.message)
+            if since is not None:
+                for updates in subscribers:
+                    updates.resync(since)
+                continue
+            try:
+                state = TaskState.model_validate_json(event.message)
+            except ValidationError:
+                log.warning("relay: ignored a malformed event on %s", event.channel)
+                continue
+            known = newest.get((event.channel, state.id))
+            if known is None or state.seq > known.seq:
+                newest[(event.channel, state.id)] = state
+        for (channel, _), state in newest.items():
+            for updates in self._updates.get(channel, ()):
+                updates.offer(state)
 
     @asynccontextmanager
-    async def updates(self, channel: str) -> AsyncIterator[Updates]:
+    async def updates(
+        self, channel: str, quiet_after: float | None = None
+    ) -> AsyncIterator[Updates]:
         """Follow `channel`; on entry, Redis has confirmed the subscription (when it answers),
-        so a snapshot read next misses no event."""
-        updates = Updates()
+        so a snapshot read next misses no event. With `quiet_after`, the updates include a
+        Quiet after that many seconds without any."""
+        updates = Updates(quiet_after=quiet_after)
         subscribers = self._updates.setdefault(channel, set())
         subscribers.add(updates)
         try:
@@ -125,6 +198,7 @@ class Relay(Broadcast):
             await asyncio.shield(self._subscribing[channel])
             yield updates
         finally:
+            updates.close()
             subscribers.discard(updates)
             if not subscribers:
                 del self._updates[channel]

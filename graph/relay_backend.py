@@ -118,6 +118,13 @@ class ReconnectingRedisBackend(BroadcastBackend):
     async def next_published(self) -> Event:
         return await self._events.get()
 
+    def take_published(self) -> list[Event]:
+        """The events already received, without waiting."""
+        taken = []
+        while not self._events.empty():
+            taken.append(self._events.get_nowait())
+        return taken
+
     async def _run(self) -> None:
         backoff = BACKOFF_FIRST_SECONDS
         lost_at: datetime | None = None

@@ -9,7 +9,6 @@ SUBSCRIPTION_QUIET_REREAD_SECONDS, and ends after a terminal status.
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -23,7 +22,7 @@ from core.errors import NotFound
 from core.settings import settings
 from graph.context import Context
 from graph.lookups import task_for
-from graph.relay import Resync, Updates, shared_read
+from graph.relay import Quiet, Resync, Updates, shared_read
 from graph.types import ScanTask
 from models import ScanTask as ScanTaskDocument
 from tasks.progress import ALL_TASKS_CHANNEL, TaskState, task_channel, user_channel
@@ -49,15 +48,15 @@ class Subscription:
         principal = info.context.user()
         async with (
             info.context.subscriptions.slot(),
-            info.context.relay.updates(task_channel(task_id)) as updates,
+            info.context.relay.updates(
+                task_channel(task_id), quiet_after=settings.SUBSCRIPTION_QUIET_REREAD_SECONDS
+            ) as updates,
         ):
             state = TaskState.from_document(await task_for(principal, task_id))
             yield ScanTask.from_state(state)
             while not state.status.is_terminal:
-                try:
-                    async with asyncio.timeout(settings.SUBSCRIPTION_QUIET_REREAD_SECONDS):
-                        item = await updates.next()
-                except TimeoutError:
+                item = await updates.next()
+                if isinstance(item, Quiet):
                     # Silent for long: read the store, in case the terminal event was lost with
                     # no Redis outage to tell (a worker dead between storing and publishing).
                     item = await shared_read(("task", task_id, "quiet"), partial(_stored, task_id))
@@ -111,6 +110,8 @@ async def _newer_states(updates: Updates, scope: dict[str, Any]) -> AsyncGenerat
     sent: OrderedDict[str, int] = OrderedDict()
     while True:
         item = await updates.next()
+        if isinstance(item, Quiet):
+            continue  # not asked for: these streams have no state of their own to re-read
         if isinstance(item, Resync):
             key = ("tasks", tuple(sorted(scope.items())), item.since)
             states = await shared_read(key, partial(_reread, scope, item.since))

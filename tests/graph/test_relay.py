@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from broadcaster import Event
 from redis.asyncio import Redis
 
 from core.errors import RateLimited
-from graph.relay import Relay, Resync, Updates, shared_read
+from graph.relay import Quiet, Relay, Resync, Updates, shared_read
 from tasks.progress import TaskState
 from tests.support.proxy import StallingProxy
 from tests.support.services import Services, free_port
@@ -60,7 +61,7 @@ async def test_events_published_after_subscribing_arrive(
         await publisher.publish(CHANNEL, state(1))
         received = await asyncio.wait_for(updates.next(), 5)
     await publisher.aclose()
-    assert not isinstance(received, Resync) and received.seq == 1
+    assert isinstance(received, TaskState) and received.seq == 1
 
 
 async def test_events_that_are_not_json_or_not_utf8_are_ignored(
@@ -73,7 +74,7 @@ async def test_events_that_are_not_json_or_not_utf8_are_ignored(
         await publisher.publish(CHANNEL, state(2))
         received = await asyncio.wait_for(updates.next(), 5)
     await publisher.aclose()
-    assert not isinstance(received, Resync) and received.seq == 2
+    assert isinstance(received, TaskState) and received.seq == 2
     assert relay.backend.reconnects == 0
 
 
@@ -90,8 +91,26 @@ async def test_a_restart_of_redis_resyncs_then_events_flow_again(
         await publisher.publish(CHANNEL, state(7, status="SUCCESS"))
         after = await asyncio.wait_for(updates.next(), 5)
         await publisher.aclose()
-    assert not isinstance(after, Resync) and (after.seq, after.status.value) == (7, "SUCCESS")
+    assert isinstance(after, TaskState) and (after.seq, after.status.value) == (7, "SUCCESS")
     assert relay.backend.reconnects == 1
+
+
+async def test_events_received_in_the_next_turns_go_out_in_the_same_offer(relay: Relay) -> None:
+    # At fan-out an offer starts a long turn of the loop (every subscriber runs); an event the
+    # backend receives just after it would wait for that turn and one more. The relay lets the
+    # loop turn first, so the newest state of all that arrived goes out at once.
+    def receive(seq: int) -> None:
+        relay.backend._events.put_nowait(Event(CHANNEL, state(seq)))
+
+    async with relay.updates(CHANNEL) as updates:
+        loop = asyncio.get_running_loop()
+        receive(1)
+        loop.call_soon(loop.call_soon, receive, 2)  # two turns of the loop later
+        loop.call_soon(loop.call_soon, loop.call_soon, receive, 3)
+        first = await asyncio.wait_for(updates.next(), 5)
+        assert isinstance(first, TaskState) and first.seq == 3
+        with pytest.raises(TimeoutError):  # and nothing older after it
+            await asyncio.wait_for(updates.next(), 0.2)
 
 
 async def test_a_connection_gone_silent_is_replaced(own_redis: tuple[Services, int]) -> None:
@@ -146,5 +165,33 @@ async def test_shared_read_runs_once_for_concurrent_callers() -> None:
     assert results == [42] * 100 and calls == 1
 
 
-async def _take(updates: Updates, count: int) -> list[TaskState | Resync]:
+async def test_quiet_comes_only_after_that_long_without_any_update() -> None:
+    updates = Updates(quiet_after=0.3)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    for seq in (1, 2, 3):  # an update every 0.2 s keeps it from being quiet
+        await asyncio.sleep(0.2)
+        updates.offer(TaskState.model_validate_json(state(seq)))
+        assert isinstance(await asyncio.wait_for(updates.next(), 1), TaskState)
+    assert isinstance(await asyncio.wait_for(updates.next(), 1), Quiet)
+    assert loop.time() - began >= 0.6 + 0.3
+    # Then again after another quiet stretch, not at once; an update wins over a quiet due.
+    heard = loop.time()
+    assert isinstance(await asyncio.wait_for(updates.next(), 1), Quiet)
+    assert loop.time() - heard >= 0.29
+    await asyncio.sleep(0.4)
+    updates.offer(TaskState.model_validate_json(state(4)))
+    assert isinstance(await updates.next(), TaskState)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(updates.next(), 0.2)
+    updates.close()
+
+
+async def test_without_quiet_after_nothing_comes_of_silence() -> None:
+    updates = Updates()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(updates.next(), 0.5)
+
+
+async def _take(updates: Updates, count: int) -> list[TaskState | Resync | Quiet]:
     return [await updates.next() for _ in range(count)]
