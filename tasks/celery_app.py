@@ -69,7 +69,8 @@ app.conf.update(
     # underneath; after Redis restarts empty it never binds the scan queue or inspect's reply
     # queue again, so a new scan's message is routed to no queue and systemHealth sees no
     # worker until the API restarts. A fresh connection declares again; it costs about 5 ms of
-    # CPU per publish here (1 ms pooled), which startScan's latency carries (BENCHMARKS.md).
+    # CPU per publish here (1 ms pooled). Scan messages, which need no declaration to arrive,
+    # go out on one kept connection instead (tasks/publisher.py).
     broker_pool_limit=0,
 )
 

@@ -32,6 +32,7 @@ from tasks.batches import record_batch, stored_by
 from tasks.celery_app import app
 from tasks.folder_sync import plan_reading, remember_read, sync_scope
 from tasks.heartbeat import Heartbeat
+from tasks.publisher import SCAN_TASK, publisher
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tasks.runtime import run, runtime
 
@@ -43,16 +44,15 @@ FETCH_BATCH_SIZE = 50
 SCAN_TIME_LIMIT_SECONDS = 24 * 60
 
 
-@app.task(name="scans.scan_mailbox", bind=True)
+@app.task(name=SCAN_TASK, bind=True)
 def scan_mailbox(self: Task, task_id: str) -> None:
     """Scan the mailbox of the ScanTask `task_id` (its id is also this Celery task's id)."""
     run(scan_task(task_id, worker=self.request.hostname))
 
 
 async def queue_scan(task_id: str) -> None:
-    """Send the Celery message of the ScanTask `task_id`, under the same id. apply_async does
-    blocking broker I/O, so it runs in a thread, off the event loop."""
-    await asyncio.to_thread(scan_mailbox.apply_async, args=[task_id], task_id=task_id)
+    """Send the Celery message of the ScanTask `task_id`, under the same id."""
+    await publisher.send(task_id)
 
 
 async def scan_task(task_id: str, *, worker: str | None = None) -> None:

@@ -21,7 +21,8 @@ from models.email_account import utcnow
 from models.enums import ScanType, TaskStatus
 from tasks.celery_app import MAINTENANCE_QUEUE, SCAN_QUEUE, app, beat_schedule
 from tasks.dispatch import start_scan
-from tasks.scan import scan_mailbox
+from tasks.scan import queue_scan, scan_mailbox
+from tests.conftest import PORTS
 from tests.support.mail import plain_mail, text_invoice
 from tests.support.scans import mailbox_account, wait_until_finished
 
@@ -158,9 +159,11 @@ async def test_the_same_message_twice_scans_once(dovecot, worker, redis, databas
     assert await Invoice.find(Invoice.account_id == str(account.id)).count() == 20
 
 
-# What a Redis restarted empty has lost. A pooled kombu connection would still count the queue
-# declared (in its declared_entities and its transport's BrokerState) and never bind it again,
-# so the next message would go to no queue: this test fails with broker_pool_limit above 0.
+# What a Redis restarted empty has lost. Scan messages go through the default exchange and
+# arrive without it, but a message sent to the exchange by name (`celery call`, Flower) and
+# inspect's replies need it. A pooled kombu connection would still count the queue declared (in
+# its declared_entities and its transport's BrokerState) and never bind it again: this test
+# fails with broker_pool_limit above 0.
 SCAN_QUEUE_BINDING = f"_kombu.binding.{SCAN_QUEUE}"
 
 
@@ -175,3 +178,22 @@ async def test_a_scan_message_finds_its_queue_after_redis_lost_the_binding(
     await asyncio.to_thread(scan_mailbox.apply_async, args=[after.id], task_id=after.id)
     assert await redis.exists(SCAN_QUEUE_BINDING)
     await asyncio.to_thread(worker.wait_for_task, after.id)
+
+
+async def test_scan_messages_share_one_connection_and_arrive_after_a_redis_restart(
+    worker, services, redis, database
+) -> None:
+    tasks = [finished_task("u-publisher") for _ in range(21)]
+    await ScanTask.insert_many(tasks)
+    await queue_scan(tasks[0].id)  # the kept connection opens
+    opened = (await redis.info("stats"))["total_connections_received"]
+    for task in tasks[1:20]:
+        await queue_scan(task.id)
+    # 19 messages, no new connection (but the odd one of the test's own client and the worker)
+    assert (await redis.info("stats"))["total_connections_received"] - opened < 5
+    for task in tasks[:20]:
+        await asyncio.to_thread(worker.wait_for_task, task.id)
+
+    await asyncio.to_thread(services.restart_redis, PORTS.redis)
+    await queue_scan(tasks[20].id)  # on a connection Redis dropped: it reconnects and delivers
+    await asyncio.to_thread(worker.wait_for_task, tasks[20].id, 60)
