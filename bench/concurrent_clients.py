@@ -19,8 +19,8 @@ import aiohttp
 import httpx
 
 from bench.figures import LATENCY_HEADER, latency_row, percentile
+from bench.scans import add_accounts, drop_queued, task_ids_of
 from bench.stack import Stack
-from bench.startscan_latency import add_accounts, drop_queued, task_ids_of
 from tests.support.graphql import data_of, gql, token_for
 
 CLIENTS = 50

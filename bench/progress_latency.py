@@ -21,9 +21,15 @@ import httpx
 import redis
 
 from bench.figures import LATENCY_HEADER, latency_row, percentile
-from bench.scans import count_running, fill_mailbox, scanning_accounts, start_scan, stop_workers
+from bench.scans import (
+    count_running,
+    drop_queued,
+    fill_mailbox,
+    scanning_accounts,
+    start_scan,
+    stop_workers,
+)
 from bench.stack import Stack
-from bench.startscan_latency import drop_queued
 from tests.support.graphql import Subscription, token_for
 
 SCANS = 12  # four at a time: a worker with concurrency 4

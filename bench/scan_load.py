@@ -26,15 +26,17 @@ from bench.concurrent_clients import client_loop
 from bench.figures import LATENCY_HEADER, latency_row, percentile
 from bench.procstat import child_pid, cpu_summary, descendants, with_cpu
 from bench.scans import (
+    add_accounts,
     count_running,
+    drop_queued,
     fill_mailbox,
     scanning_accounts,
     start_scan,
     stop_workers,
+    task_ids_of,
     wait_running,
 )
 from bench.stack import Stack
-from bench.startscan_latency import add_accounts, drop_queued, task_ids_of
 from tests.support.environment import uses_real_mongodb
 
 MAILBOX = "load@example.com"

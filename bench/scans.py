@@ -1,4 +1,5 @@
-"""What the scan benchmarks share: a mailbox to scan, starting scans, and stopping workers.
+"""What the scan benchmarks share: accounts and a mailbox to scan, starting and dropping scans,
+and stopping workers.
 
 Several accounts (of different users) may scan one Dovecot mailbox: the scanner keeps its
 position per account, so each scan reads all of it. Dovecot lets one mail user hold 10 sessions
@@ -16,12 +17,55 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from bench.stack import Stack
-from bench.startscan_latency import add_accounts
 from tests.support.graphql import data_of, gql, token_for
 from tests.support.mail import plain_mail, text_invoice
 
+ADD = "mutation($i: AddEmailAccountInput!) { addEmailAccount(input: $i) { id } }"
 START = "mutation($id: ID!) { startScan(accountId: $id, months: 3) { taskId status } }"
 WORKER_STOP_SECONDS = 15.0
+
+
+async def add_accounts(
+    http: httpx.AsyncClient, stack: Stack, user: str, email: str, password: str, count: int
+) -> list[str]:
+    ids = []
+    for _ in range(count):
+        body = await gql(
+            http,
+            ADD,
+            {
+                "i": {
+                    "email": email,
+                    "imapHost": "127.0.0.1",
+                    "imapPort": stack.ports.imap,
+                    "security": "NONE",
+                    "password": password,
+                    "verify": False,
+                }
+            },
+            token=token_for(user),
+        )
+        ids.append(data_of(body)["addEmailAccount"]["id"])
+    return ids
+
+
+async def drop_queued(task_ids: list[str]) -> None:
+    """Cancel these scans (a running one stops at its next write) and empty the queue."""
+    from models import ScanTask
+    from models.enums import ACTIVE_STATUSES, TaskStatus
+    from tasks.celery_app import app
+
+    for task_id in task_ids:
+        await ScanTask.apply_changes(
+            task_id, {"status": TaskStatus.CANCELLED}, only_if=ACTIVE_STATUSES
+        )
+    await asyncio.to_thread(app.control.purge)
+
+
+async def task_ids_of(user: str) -> list[str]:
+    from models import ScanTask
+
+    return [task.id for task in await ScanTask.find(ScanTask.user_id == user).to_list()]
 
 
 def fill_mailbox(stack: Stack, user: str, messages: int) -> None:

@@ -13,6 +13,7 @@ import aiohttp
 import httpx
 
 from bench.figures import LATENCY_HEADER, latency_row, percentile
+from bench.scans import add_accounts, drop_queued, stop_workers
 from bench.stack import Stack
 from tests.support.graphql import data_of, gql, token_for
 from tests.support.mail import plain_mail, text_invoice
@@ -22,32 +23,7 @@ LONG_SCANS = 4
 MESSAGES_PER_LONG_SCAN = 2000
 TARGET_P99_MS = 100.0
 
-ADD = "mutation($i: AddEmailAccountInput!) { addEmailAccount(input: $i) { id } }"
 START = "mutation($id: ID!) { startScan(accountId: $id, months: 3) { taskId status } }"
-
-
-async def add_accounts(
-    http: httpx.AsyncClient, stack: Stack, user: str, email: str, password: str, count: int
-) -> list[str]:
-    ids = []
-    for _ in range(count):
-        body = await gql(
-            http,
-            ADD,
-            {
-                "i": {
-                    "email": email,
-                    "imapHost": "127.0.0.1",
-                    "imapPort": stack.ports.imap,
-                    "security": "NONE",
-                    "password": password,
-                    "verify": False,
-                }
-            },
-            token=token_for(user),
-        )
-        ids.append(data_of(body)["addEmailAccount"]["id"])
-    return ids
 
 
 async def timed_starts(url: str, user: str, account_ids: list[str]) -> list[float]:
@@ -79,25 +55,6 @@ def fill_mailboxes(stack: Stack) -> None:
     stack.dovecot.add_user("probe@example.com", "pw")
 
 
-async def drop_queued(task_ids: list[str]) -> None:
-    """Cancel these scans (a running one stops at its next write) and empty the queue."""
-    from models import ScanTask
-    from models.enums import ACTIVE_STATUSES, TaskStatus
-    from tasks.celery_app import app
-
-    for task_id in task_ids:
-        await ScanTask.apply_changes(
-            task_id, {"status": TaskStatus.CANCELLED}, only_if=ACTIVE_STATUSES
-        )
-    await asyncio.to_thread(app.control.purge)
-
-
-async def task_ids_of(user: str) -> list[str]:
-    from models import ScanTask
-
-    return [task.id for task in await ScanTask.find(ScanTask.user_id == user).to_list()]
-
-
 async def run(stack: Stack) -> tuple[str, bool]:
     """Run the benchmark; the markdown section and whether the target was met."""
     from models import ScanTask
@@ -127,11 +84,13 @@ async def run(stack: Stack) -> tuple[str, bool]:
         loaded = await timed_starts(url, "bench", probes[CALLS : 2 * CALLS - 10])
         tasks = [await ScanTask.get(task_id) for task_id in long_ids]
         still_running = sum(t is not None and t.status is TaskStatus.PROGRESS for t in tasks)
-        # Stop the long scans, so they do not weigh on the benchmarks that follow.
+        # Stop the long scans and their worker, so they do not weigh on the benchmarks that
+        # follow (the next one's startScans would otherwise be scanned by this worker).
         await drop_queued(long_ids)
         await drop_queued(
             [t.id for t in await ScanTask.find(ScanTask.user_id == "bench").to_list()]
         )
+        await stop_workers(stack)
 
     p99 = percentile(loaded, 99)
     met = p99 < TARGET_P99_MS and still_running == LONG_SCANS
