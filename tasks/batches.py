@@ -21,8 +21,9 @@ from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
-# Messages read, stored and counted together within a fetched batch.
-COUNT_CHUNK = 10
+# Messages whose invoices are found in one go (in a thread): progress can move, and a cancel be
+# seen, while a batch of large PDFs is still being read.
+FIND_CHUNK = 10
 
 
 async def record_batch(
@@ -32,29 +33,41 @@ async def record_batch(
     messages: list[ReadMessage],
     limits: ScanLimits,
 ) -> None:
-    """Store the invoices of `messages` (read from `folder`, ascending UIDs), then count them,
-    COUNT_CHUNK messages at a time: progress moves (and a cancel is seen) while a batch of
-    large PDFs is still being read."""
+    """Find the invoices of `messages` (read from `folder`, ascending UIDs) FIND_CHUNK messages
+    at a time; store the new ones and count their messages when the recorder's next write is
+    due, and at the end of the batch. One insert per write instead of one per chunk: the store
+    is shared with the API and with the other scans, and each insert costs it a write."""
     task = recorder.task
-    for start in range(0, len(messages), COUNT_CHUNK):
-        chunk = messages[start : start + COUNT_CHUNK]
-        found = await asyncio.to_thread(invoices_of_batch, task, folder, chunk, limits)
-        # One insert per chunk, not per message: the store is shared with the API and others.
-        stored = await store_new(
-            [invoice for invoices in found if invoices for invoice in invoices]
+    found: list[tuple[ReadMessage, list[Invoice] | None]] = []
+    for start in range(0, len(messages), FIND_CHUNK):
+        chunk = messages[start : start + FIND_CHUNK]
+        invoices = await asyncio.to_thread(invoices_of_batch, task, folder, chunk, limits)
+        found += zip(chunk, invoices, strict=True)
+        if recorder.write_due() or start + FIND_CHUNK >= len(messages):
+            await _store_and_count(recorder, folder_key, found)
+            found = []
+
+
+async def _store_and_count(
+    recorder: TaskRecorder,
+    folder_key: str,
+    found: list[tuple[ReadMessage, list[Invoice] | None]],
+) -> None:
+    """Store the new invoices of `found`, then count its messages (in UID order) and flush: a
+    message is counted only once its invoices are stored."""
+    stored = await store_new([invoice for _, invoices in found for invoice in invoices or ()])
+    if stored and not await _account_exists(recorder.task.account_id):
+        await Invoice.find(In(Invoice.id, list(stored))).delete()
+        raise TaskNoLongerRunning("the account was removed while its scan ran")
+    for read, invoices in found:
+        recorder.message_done(
+            folder_key,
+            read.uid,
+            invoices=sum(invoice.id in stored for invoice in invoices or ()),
+            failed=invoices is None,
+            bytes_fetched=read.bytes_fetched,
         )
-        if stored and not await _account_exists(task.account_id):
-            await Invoice.find(In(Invoice.id, list(stored))).delete()
-            raise TaskNoLongerRunning("the account was removed while its scan ran")
-        for read, invoices in zip(chunk, found, strict=True):
-            recorder.message_done(
-                folder_key,
-                read.uid,
-                invoices=sum(invoice.id in stored for invoice in invoices or ()),
-                failed=invoices is None,
-                bytes_fetched=read.bytes_fetched,
-            )
-        await recorder.flush()
+    await recorder.flush()
 
 
 async def _account_exists(account_id: str) -> bool:

@@ -117,11 +117,13 @@ class TaskRecorder:
             max(task.progress, min(99, task.emails_scanned * 100 // total)) if total else 0
         )
 
+    def write_due(self) -> bool:
+        """Whether the throttle lets the next `flush` write."""
+        return time.monotonic() - self._last_write >= MIN_INTERVAL_SECONDS
+
     async def flush(self) -> None:
-        """Write what was counted since the last write, when the throttle allows; called after
-        each batch, so the stored counters always end on a whole batch."""
-        unwritten = self._run_done != self._run_written
-        if unwritten and time.monotonic() - self._last_write >= MIN_INTERVAL_SECONDS:
+        """Write what was counted since the last write, when the throttle allows."""
+        if self._run_done != self._run_written and self.write_due():
             await self._write({})
 
     async def finish(self, status: TaskStatus, *, error: str | None = None) -> None:

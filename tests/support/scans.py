@@ -12,7 +12,9 @@ from typing import Any
 
 from core.credentials import encrypt_secret
 from models import EmailAccount, ScanTask
-from models.enums import ImapSecurity
+from models.email_account import utcnow
+from models.enums import ImapSecurity, ScanType, TaskStatus
+from models.scan_task import FolderMark, ScanPosition
 
 
 async def mailbox_account(
@@ -41,6 +43,37 @@ async def mailbox_account(
     )
     await account.insert()
     return account
+
+
+async def running_scan_task(user_id: str, emails_total: int) -> ScanTask:
+    """A PROGRESS task of a stored account of `user_id`, about to read `emails_total` messages
+    of INBOX (folder key "k")."""
+    now = utcnow()
+    account = EmailAccount(
+        user_id=user_id,
+        email=f"{user_id}@example.com",
+        imap_host="imap.example.com",
+        imap_port=993,
+        security=ImapSecurity.SSL,
+        username=f"{user_id}@example.com",
+    )
+    await account.insert()
+    task = ScanTask(
+        id=str(uuid.uuid4()),
+        account_id=str(account.id),
+        user_id=user_id,
+        scan_type=ScanType.INBOX,
+        months=1,
+        status=TaskStatus.PROGRESS,
+        started_at=now,
+        heartbeat_at=now,
+        emails_total=emails_total,
+        position=ScanPosition(
+            since=now.date(), folders={"k": FolderMark(folder="INBOX", uidvalidity=1, read_up_to=0)}
+        ),
+    )
+    await task.insert()
+    return task
 
 
 async def stored(task_id: str) -> ScanTask:

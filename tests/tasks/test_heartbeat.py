@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from beanie import PydanticObjectId
 
 from models import EmailAccount, Invoice, ScanTask
-from models.email_account import utcnow
-from models.enums import ImapSecurity, ScanType, TaskStatus
-from models.scan_task import FolderMark, ScanPosition
+from models.enums import TaskStatus
 from scanner.messages import parse_message
 from scanner.reading import ReadMessage
 from tasks.batches import record_batch
@@ -22,39 +19,9 @@ from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS, Heartbeat
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tasks.scan import scan_limits
 from tests.support.mail import long_pdf_invoice
-from tests.support.scans import stored
+from tests.support.scans import running_scan_task, stored
 
 PDF_MAILS = 20
-
-
-async def running_task() -> ScanTask:
-    """A PROGRESS task of a stored account, about to read PDF_MAILS messages."""
-    now = utcnow()
-    account = EmailAccount(
-        user_id="beating",
-        email="beating@example.com",
-        imap_host="imap.example.com",
-        imap_port=993,
-        security=ImapSecurity.SSL,
-        username="beating@example.com",
-    )
-    await account.insert()
-    task = ScanTask(
-        id=str(uuid.uuid4()),
-        account_id=str(account.id),
-        user_id="beating",
-        scan_type=ScanType.INBOX,
-        months=1,
-        status=TaskStatus.PROGRESS,
-        started_at=now,
-        heartbeat_at=now,
-        emails_total=PDF_MAILS,
-        position=ScanPosition(
-            since=now.date(), folders={"k": FolderMark(folder="INBOX", uidvalidity=1, read_up_to=0)}
-        ),
-    )
-    await task.insert()
-    return task
 
 
 def test_the_interval_is_well_under_the_reapers_timeout() -> None:
@@ -65,7 +32,7 @@ def test_the_interval_is_well_under_the_reapers_timeout() -> None:
 
 
 async def test_the_heartbeat_goes_on_while_the_loop_waits_on_a_thread(database) -> None:
-    task = await running_task()
+    task = await running_scan_task("beating", PDF_MAILS)
     seen = []
     async with Heartbeat(task.id, 1, interval=0.2):
         waiting = asyncio.create_task(asyncio.to_thread(time.sleep, 1.5))
@@ -79,7 +46,7 @@ async def test_the_heartbeat_goes_on_while_the_loop_waits_on_a_thread(database) 
 
 
 async def test_invoice_pdfs_are_parsed_off_the_event_loop(redis, database) -> None:
-    task = await running_task()
+    task = await running_scan_task("beating", PDF_MAILS)
     limits = scan_limits()
     now = datetime.now(UTC)
     messages = [
@@ -118,7 +85,7 @@ async def test_invoices_stored_after_the_account_was_removed_do_not_survive(
 ) -> None:
     # removeEmailAccount cancels, deletes the account, then its invoices; a worker storing a
     # chunk in between finds the account gone and takes its chunk back.
-    task = await running_task()
+    task = await running_scan_task("beating", PDF_MAILS)
     limits = scan_limits()
     now = datetime.now(UTC)
     messages = [ReadMessage(1, now, parsed=parse_message(long_pdf_invoice(1, now), limits))]
