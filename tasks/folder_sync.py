@@ -4,6 +4,7 @@ its worker was lost reads on from its own stored position instead (models/scan_t
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from models import EmailAccount
@@ -11,6 +12,10 @@ from models.email_account import FolderSync
 from models.enums import ScanType
 from models.scan_task import FolderMark, ScanPosition
 from scanner.folders import FolderWork
+
+# How often a folder's read position is written to the account while the folder is read (and
+# always after its last batch): each write of the account is one more the shared store serves.
+REMEMBER_READ_SECONDS = 5.0
 
 
 def sync_scope(scan_type: ScanType, group_addresses: list[str]) -> str:
@@ -75,3 +80,27 @@ async def remember_read(
     await EmailAccount.get_pymongo_collection().update_one(
         {"_id": account.id}, {"$set": {f"folder_sync.{key}": record.model_dump(mode="json")}}
     )
+
+
+class ReadProgress:
+    """How far a scan has read one folder, written to the account after a batch at most every
+    `every` seconds, and after the folder's last batch. The account's record may thus lag (a
+    later scan reads a little again), but never leads: each batch's invoices are stored first."""
+
+    def __init__(
+        self,
+        account: EmailAccount,
+        scope: str,
+        work: FolderWork,
+        since: date,
+        every: float = REMEMBER_READ_SECONDS,
+    ) -> None:
+        self._account, self._scope, self._work, self._since = account, scope, work, since
+        self._every = every
+        self._written = time.monotonic()
+
+    async def batch_read(self, last_uid: int, *, last: bool) -> None:
+        """The batch up to `last_uid` is read and stored; `last`: the folder's last batch."""
+        if last or time.monotonic() - self._written >= self._every:
+            await remember_read(self._account, self._scope, self._work, self._since, last_uid)
+            self._written = time.monotonic()

@@ -30,7 +30,7 @@ from scanner.window import window_start
 from tasks import estimates
 from tasks.batches import record_batch, stored_by
 from tasks.celery_app import app
-from tasks.folder_sync import plan_reading, remember_read, sync_scope
+from tasks.folder_sync import ReadProgress, plan_reading, sync_scope
 from tasks.heartbeat import Heartbeat
 from tasks.publisher import SCAN_TASK, publisher
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
@@ -119,11 +119,13 @@ async def _scan(recorder: TaskRecorder) -> None:
             key = FolderSync.key(scope, work.folder)
             if work.uids:
                 await asyncio.to_thread(session.select, work.folder)
+            progress = ReadProgress(account, scope, work, since)
             for start in range(0, len(work.uids), FETCH_BATCH_SIZE):
                 batch = work.uids[start : start + FETCH_BATCH_SIZE]
                 messages = await asyncio.to_thread(read_batch, session, batch, limits, keep)
                 await record_batch(recorder, key, work.folder, messages, limits)
-                await remember_read(account, scope, work, since, batch[-1])
+                last = start + FETCH_BATCH_SIZE >= len(work.uids)
+                await progress.batch_read(batch[-1], last=last)
     await account.set({EmailAccount.last_scan_at: utcnow()})
     await recorder.finish(TaskStatus.SUCCESS)
     await estimates.remember_pace(account)

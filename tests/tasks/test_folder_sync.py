@@ -3,13 +3,15 @@ while the folder keeps its UIDVALIDITY. A resumed task reads on from its own pos
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
+from models import EmailAccount
 from models.email_account import FolderSync
-from models.enums import ScanType
+from models.enums import ImapSecurity, ScanType
 from models.scan_task import FolderMark, ScanPosition
 from scanner.folders import FolderWork
-from tasks.folder_sync import plan_reading, sync_scope
+from tasks.folder_sync import ReadProgress, plan_reading, sync_scope
 
 WORK = FolderWork("INBOX", uidvalidity=7, uids=[3, 5, 8, 13])
 SINCE = date(2026, 9, 1)
@@ -73,3 +75,33 @@ def test_a_resumed_task_reads_on_from_its_own_position() -> None:
     assert unread(WORK, SINCE, previous(last_uid=3), resumed_at(8)).uids == [13]
     # A new UIDVALIDITY voids the mark: the folder starts over.
     assert unread(WORK, SINCE, None, resumed_at(8, uidvalidity=6)).uids == [3, 5, 8, 13]
+
+
+async def test_the_read_position_reaches_the_account_at_most_so_often_and_after_the_last_batch(
+    database,
+) -> None:
+    account = EmailAccount(
+        user_id="marks",
+        email="marks@example.com",
+        imap_host="imap.example.com",
+        imap_port=993,
+        security=ImapSecurity.SSL,
+        username="marks@example.com",
+    )
+    await account.insert()
+
+    async def recorded() -> int | None:
+        stored = await EmailAccount.get(account.id)
+        assert stored is not None
+        mark = stored.folder_sync.get(KEY)
+        return mark.last_uid if mark else None
+
+    progress = ReadProgress(account, "INBOX", WORK, SINCE, every=0.3)
+    await progress.batch_read(3, last=False)
+    await progress.batch_read(5, last=False)
+    assert await recorded() is None  # too soon
+    await asyncio.sleep(0.35)
+    await progress.batch_read(8, last=False)
+    assert await recorded() == 8
+    await progress.batch_read(13, last=True)  # the folder's last batch: at once
+    assert await recorded() == 13
