@@ -18,14 +18,56 @@ from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 log = logging.getLogger(__name__)
 
 
-class LocalStoreEngine(SQLiteEngine):
-    """mongoeco's SQLite engine without its whole-collection scan on every insert.
+# Value types mongoeco stores tagged ({"$mongoeco":{"type":T,...}} in a document's compact JSON)
+# and asks about before it plans a query: decimal, decimal128 and decimal128_public, bytes and
+# undefined. None of them is in this service's documents.
+RARE_TAGGED_TYPES = ("decimal", "decimal128", "decimal128_public", "bytes", "undefined")
+# How each shows in a stored document; "decimal" (no closing quote) also begins the decimal128s.
+_RARE_TAGGED_MARKS = (
+    '"$mongoeco":{"type":"decimal',
+    '"$mongoeco":{"type":"bytes"',
+    '"$mongoeco":{"type":"undefined"',
+)
 
-    mongoeco checks a new document's `_id` twice: by its storage key (an indexed lookup), then by
-    loading every document of the collection to compare ids logically, which only matters for
-    numeric ids (1 == 1.0 in BSON). That second pass made each insert cost O(collection size),
-    about 13 microseconds per stored document. Our ids are strings and ObjectIds, so the scan is
-    kept only where mongoeco itself says an id is numeric.
+
+def _holds_rare_tagged(row: str) -> str:
+    """SQL: the document of `row` holds a value of a RARE_TAGGED_TYPES type."""
+    return " OR ".join(f"instr({row}.document, '{mark}') > 0" for mark in _RARE_TAGGED_MARKS)
+
+
+_RARE_TAGGED_SETUP = [
+    """CREATE TABLE IF NOT EXISTS invoicescan_rare_tagged (
+        db_name TEXT NOT NULL, coll_name TEXT NOT NULL, PRIMARY KEY (db_name, coll_name))""",
+    *(
+        f"""CREATE TRIGGER IF NOT EXISTS invoicescan_rare_tagged_{event.lower()}
+        AFTER {event} ON documents WHEN {_holds_rare_tagged("NEW")}
+        BEGIN
+            INSERT OR IGNORE INTO invoicescan_rare_tagged VALUES (NEW.db_name, NEW.coll_name);
+        END"""
+        for event in ("INSERT", "UPDATE")
+    ),
+    # Documents stored before the triggers existed.
+    f"""INSERT OR IGNORE INTO invoicescan_rare_tagged SELECT DISTINCT db_name, coll_name
+        FROM documents d WHERE {_holds_rare_tagged("d")}""",
+]
+
+
+class LocalStoreEngine(SQLiteEngine):
+    """mongoeco's SQLite engine without two of its whole-collection scans.
+
+    On every insert, mongoeco checks a new document's `_id` twice: by its storage key (an indexed
+    lookup), then by loading every document of the collection to compare ids logically, which
+    only matters for numeric ids (1 == 1.0 in BSON). That second pass made each insert cost
+    O(collection size), about 13 microseconds per stored document. Our ids are strings and
+    ObjectIds, so the scan is kept only where mongoeco itself says an id is numeric.
+
+    Before it plans a query or an update, mongoeco asks whether the filter's fields hold decimal,
+    bytes or undefined values anywhere in the collection (they change how it compares), with a
+    scan of the whole collection per field and type. It remembers the answers only until the
+    next write, so under a steady stream of writes (progress, invoices) nearly every query paid
+    those scans: a quarter of the store's CPU while scans ran, growing with the collection. A
+    trigger now records which collections ever received such a value; for every other
+    collection the answer is no without a scan, and for those mongoeco asks as before.
     """
 
     def _validate_document_against_unique_indexes(
@@ -33,6 +75,39 @@ class LocalStoreEngine(SQLiteEngine):
     ) -> None:
         # mongoeco still scans when id_contains_numeric_value(_id) holds.
         super()._validate_document_against_unique_indexes(*args, scan_payload_id=False, **kwargs)
+
+    def _connect_sync(self) -> None:
+        super()._connect_sync()
+        with self._lock:
+            connection = self._require_connection()
+            known = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                ("invoicescan_rare_tagged_update",),
+            ).fetchone()
+            if known is None:  # a store file this engine has not opened before
+                for statement in _RARE_TAGGED_SETUP:
+                    connection.execute(statement)
+                connection.commit()
+
+    def _field_contains_tagged_value_type_in_collection(
+        self, db_name: str, coll_name: str, field: str, value_type: str
+    ) -> bool:
+        if value_type in RARE_TAGGED_TYPES and not self._may_hold_rare_tagged(db_name, coll_name):
+            return False
+        return super()._field_contains_tagged_value_type_in_collection(
+            db_name, coll_name, field, value_type
+        )
+
+    def _may_hold_rare_tagged(self, db_name: str, coll_name: str) -> bool:
+        row = (
+            self._require_connection()
+            .execute(
+                "SELECT 1 FROM invoicescan_rare_tagged WHERE db_name = ? AND coll_name = ?",
+                (db_name, coll_name),
+            )
+            .fetchone()
+        )
+        return row is not None
 
 
 async def serve_localdb(host: str, port: int, path: Path) -> None:

@@ -1,0 +1,53 @@
+"""The embedded store's engine answers as mongoeco's own does, without its whole-collection scans
+for value types the collection never held."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+from bson.decimal128 import Decimal128
+from mongoeco import AsyncMongoClient
+from mongoeco.engines.sqlite import SQLiteEngine
+
+from core.localdb import LocalStoreEngine
+
+
+def flagged(path: Path) -> set[tuple[str, str]]:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return set(connection.execute("SELECT * FROM invoicescan_rare_tagged").fetchall())
+
+
+async def test_collections_that_received_rare_values_are_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    async with AsyncMongoClient(LocalStoreEngine(str(path))) as client:
+        db = client["t"]
+        await db.plain.insert_many([{"n": 1, "when": "x"}, {"n": 2.5}])
+        await db.decimals.insert_one({"n": Decimal128("2.5")})
+        await db.updated.insert_one({"n": 1})
+        await db.updated.update_one({"n": 1}, {"$set": {"raw": b"\x00\x01"}})
+    assert flagged(path) == {("t", "decimals"), ("t", "updated")}
+
+
+async def test_queries_over_decimals_compare_as_numbers(tmp_path: Path) -> None:
+    async with AsyncMongoClient(LocalStoreEngine(str(tmp_path / "store.sqlite3"))) as client:
+        numbers = client["t"]["numbers"]
+        await numbers.insert_many([{"n": 1}, {"n": 3}])
+        assert [d["n"] for d in await numbers.find({"n": {"$gt": 2}}).to_list()] == [3]
+        await numbers.insert_one({"n": Decimal128("2.5")})  # after a query was planned
+        found = await numbers.find({"n": {"$gt": 2}}).sort("n", 1).to_list()
+        assert [str(d["n"]) for d in found] == ["2.5", "3"]
+        below = await numbers.find({"n": {"$lt": Decimal128("2.6")}}).sort("n", 1).to_list()
+        assert [str(d["n"]) for d in below] == ["1", "2.5"]
+
+
+async def test_a_store_file_written_before_is_read_through_once(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    async with AsyncMongoClient(SQLiteEngine(str(path))) as client:
+        await client["t"]["old"].insert_one({"n": Decimal128("1.5")})
+        await client["t"]["other"].insert_one({"n": 1})
+    async with AsyncMongoClient(LocalStoreEngine(str(path))) as client:
+        found = await client["t"]["old"].find({"n": {"$gt": 1}}).to_list()
+        assert [str(d["n"]) for d in found] == ["1.5"]
+    assert flagged(path) == {("t", "old")}
