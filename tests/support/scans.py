@@ -7,7 +7,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from core.credentials import encrypt_secret
@@ -15,6 +15,9 @@ from models import EmailAccount, ScanTask
 from models.email_account import utcnow
 from models.enums import ImapSecurity, ScanType, TaskStatus
 from models.scan_task import FolderMark, ScanPosition
+from scanner.messages import parse_message
+from scanner.reading import ReadMessage
+from tasks.scan import scan_limits
 
 
 async def mailbox_account(
@@ -74,6 +77,16 @@ async def running_scan_task(user_id: str, emails_total: int) -> ScanTask:
     )
     await task.insert()
     return task
+
+
+def read_messages(make_mail: Callable[[int, datetime], bytes], count: int) -> list[ReadMessage]:
+    """`count` messages (UIDs 1..count) as a worker holds them once read: make_mail(uid, now)."""
+    limits = scan_limits()
+    now = datetime.now(UTC)
+    return [
+        ReadMessage(uid, now, parsed=parse_message(make_mail(uid, now), limits))
+        for uid in range(1, count + 1)
+    ]
 
 
 async def stored(task_id: str) -> ScanTask:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from models import Invoice, ScanTask
 from models.enums import TaskStatus
-from scanner.messages import parse_message
-from scanner.reading import ReadMessage
 from tasks import batches
 from tasks.batches import FIND_CHUNK, record_batch
 from tasks.recorder import TaskRecorder
 from tasks.scan import scan_limits
 from tests.support.mail import text_invoice
-from tests.support.scans import running_scan_task, stored
+from tests.support.scans import read_messages, running_scan_task, stored
 
 MESSAGES = 5 * FIND_CHUNK
 
@@ -25,12 +22,7 @@ async def test_a_batch_is_stored_in_one_insert_when_no_write_falls_due(
     redis, database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     task = await running_scan_task("batching", MESSAGES)
-    limits = scan_limits()
-    now = datetime.now(UTC)
-    messages = [
-        ReadMessage(uid, now, parsed=parse_message(text_invoice(uid, now), limits))
-        for uid in range(1, MESSAGES + 1)
-    ]
+    messages = read_messages(text_invoice, MESSAGES)
     inserts: list[int] = []
     store_new = batches.store_new
 
@@ -41,7 +33,7 @@ async def test_a_batch_is_stored_in_one_insert_when_no_write_falls_due(
     monkeypatch.setattr(batches, "store_new", counting)
     recorder = TaskRecorder(task, redis)
     await recorder.step("Processing emails")  # a write just happened: the next is not due
-    await record_batch(recorder, "k", "INBOX", messages, limits)
+    await record_batch(recorder, "k", "INBOX", messages, scan_limits())
 
     assert inserts == [MESSAGES]
     assert recorder.task.emails_scanned == MESSAGES and recorder.task.invoices_found == MESSAGES

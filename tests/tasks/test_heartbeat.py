@@ -19,7 +19,7 @@ from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS, Heartbeat
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tasks.scan import scan_limits
 from tests.support.mail import long_pdf_invoice
-from tests.support.scans import running_scan_task, stored
+from tests.support.scans import read_messages, running_scan_task, stored
 
 PDF_MAILS = 20
 
@@ -48,11 +48,7 @@ async def test_the_heartbeat_goes_on_while_the_loop_waits_on_a_thread(database) 
 async def test_invoice_pdfs_are_parsed_off_the_event_loop(redis, database) -> None:
     task = await running_scan_task("beating", PDF_MAILS)
     limits = scan_limits()
-    now = datetime.now(UTC)
-    messages = [
-        ReadMessage(uid, now, parsed=parse_message(long_pdf_invoice(uid, now), limits))
-        for uid in range(1, PDF_MAILS + 1)
-    ]
+    messages = read_messages(long_pdf_invoice, PDF_MAILS)
     recorder = TaskRecorder(task, redis)
     worst, done = 0.0, False
 
