@@ -49,7 +49,26 @@ _RARE_TAGGED_SETUP = [
     # Documents stored before the triggers existed.
     f"""INSERT OR IGNORE INTO invoicescan_rare_tagged SELECT DISTINCT db_name, coll_name
         FROM documents d WHERE {_holds_rare_tagged("d")}""",
+    # Likewise, each top-level field that ever held an array, per collection.
+    """CREATE TABLE IF NOT EXISTS invoicescan_array_fields (
+        db_name TEXT NOT NULL, coll_name TEXT NOT NULL, field TEXT NOT NULL,
+        PRIMARY KEY (db_name, coll_name, field))""",
+    *(
+        f"""CREATE TRIGGER IF NOT EXISTS invoicescan_array_fields_{event.lower()}
+        AFTER {event} ON documents
+        BEGIN
+            INSERT OR IGNORE INTO invoicescan_array_fields
+            SELECT NEW.db_name, NEW.coll_name, key FROM json_each(NEW.document)
+            WHERE type = 'array';
+        END"""
+        for event in ("INSERT", "UPDATE")
+    ),
+    """INSERT OR IGNORE INTO invoicescan_array_fields
+        SELECT DISTINCT d.db_name, d.coll_name, j.key FROM documents d, json_each(d.document) j
+        WHERE j.type = 'array'""",
 ]
+# The last trigger made: a store file without it has not been set up by this version.
+_SETUP_MARK = "invoicescan_array_fields_update"
 
 
 class LocalStoreEngine(SQLiteEngine):
@@ -67,7 +86,9 @@ class LocalStoreEngine(SQLiteEngine):
     next write, so under a steady stream of writes (progress, invoices) nearly every query paid
     those scans: a quarter of the store's CPU while scans ran, growing with the collection. A
     trigger now records which collections ever received such a value; for every other
-    collection the answer is no without a scan, and for those mongoeco asks as before.
+    collection the answer is no without a scan, and for those mongoeco asks as before. The same
+    goes for its scan for arrays in a filter's top-level fields: a trigger records each field
+    that ever held one.
     """
 
     def _validate_document_against_unique_indexes(
@@ -82,7 +103,7 @@ class LocalStoreEngine(SQLiteEngine):
             connection = self._require_connection()
             known = connection.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                ("invoicescan_rare_tagged_update",),
+                (_SETUP_MARK,),
             ).fetchone()
             if known is None:  # a store file this engine has not opened before
                 for statement in _RARE_TAGGED_SETUP:
@@ -92,11 +113,43 @@ class LocalStoreEngine(SQLiteEngine):
     def _field_contains_tagged_value_type_in_collection(
         self, db_name: str, coll_name: str, field: str, value_type: str
     ) -> bool:
-        if value_type in RARE_TAGGED_TYPES and not self._may_hold_rare_tagged(db_name, coll_name):
-            return False
+        if value_type in RARE_TAGGED_TYPES:
+            # mongoeco's key and cache, so its invalidation on writes applies as before.
+            key = (db_name, coll_name, f"tagged_type:{field}:{value_type}")
+            cached = self._collection_features_cache.get(key)
+            if cached is not None:
+                return bool(cached)
+            if not self._may_hold_rare_tagged(db_name, coll_name):
+                self._collection_features_cache[key] = False
+                return False
         return super()._field_contains_tagged_value_type_in_collection(
             db_name, coll_name, field, value_type
         )
+
+    def _field_is_top_level_array_in_collection(
+        self, db_name: str, coll_name: str, field: str
+    ) -> bool:
+        if "." not in field:  # a top-level field: the trigger saw every array stored there
+            key = (db_name, coll_name, f"top_level_array:{field}")
+            cached = self._collection_features_cache.get(key)
+            if cached is not None:
+                return bool(cached)
+            if not self._ever_array(db_name, coll_name, field):
+                self._collection_features_cache[key] = False
+                return False
+        return super()._field_is_top_level_array_in_collection(db_name, coll_name, field)
+
+    def _ever_array(self, db_name: str, coll_name: str, field: str) -> bool:
+        row = (
+            self._require_connection()
+            .execute(
+                "SELECT 1 FROM invoicescan_array_fields"
+                " WHERE db_name = ? AND coll_name = ? AND field = ?",
+                (db_name, coll_name, field),
+            )
+            .fetchone()
+        )
+        return row is not None
 
     def _may_hold_rare_tagged(self, db_name: str, coll_name: str) -> bool:
         row = (

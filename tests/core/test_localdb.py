@@ -51,3 +51,22 @@ async def test_a_store_file_written_before_is_read_through_once(tmp_path: Path) 
         found = await client["t"]["old"].find({"n": {"$gt": 1}}).to_list()
         assert [str(d["n"]) for d in found] == ["1.5"]
     assert flagged(path) == {("t", "old")}
+
+
+def array_fields(path: Path) -> set[tuple[str, str, str]]:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return set(connection.execute("SELECT * FROM invoicescan_array_fields").fetchall())
+
+
+async def test_fields_that_held_arrays_are_recorded_and_matched_by_element(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    async with AsyncMongoClient(LocalStoreEngine(str(path))) as client:
+        items = client["t"]["items"]
+        await items.insert_one({"tag": "a", "n": 1})
+        assert [d["n"] for d in await items.find({"tag": "b"}).to_list()] == []
+        await items.insert_one({"tag": ["a", "b"], "n": 2})  # after a query was planned
+        assert [d["n"] for d in await items.find({"tag": "b"}).to_list()] == [2]
+        assert [d["n"] for d in await items.find({"tag": "a"}).sort("n", 1).to_list()] == [1, 2]
+        await client["t"]["other"].insert_one({"n": 1})
+        await client["t"]["other"].update_one({"n": 1}, {"$set": {"list": [1]}})
+    assert array_fields(path) == {("t", "items", "tag"), ("t", "other", "list")}
