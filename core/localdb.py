@@ -72,7 +72,7 @@ _SETUP_MARK = "invoicescan_array_fields_update"
 
 
 class LocalStoreEngine(SQLiteEngine):
-    """mongoeco's SQLite engine without two of its whole-collection scans.
+    """mongoeco's SQLite engine without some of its whole-collection scans.
 
     On every insert, mongoeco checks a new document's `_id` twice: by its storage key (an indexed
     lookup), then by loading every document of the collection to compare ids logically, which
