@@ -114,14 +114,13 @@ class LocalStoreEngine(SQLiteEngine):
         self, db_name: str, coll_name: str, field: str, value_type: str
     ) -> bool:
         if value_type in RARE_TAGGED_TYPES:
-            # mongoeco's key and cache, so its invalidation on writes applies as before.
-            key = (db_name, coll_name, f"tagged_type:{field}:{value_type}")
-            cached = self._collection_features_cache.get(key)
-            if cached is not None:
-                return bool(cached)
-            if not self._may_hold_rare_tagged(db_name, coll_name):
-                self._collection_features_cache[key] = False
-                return False
+            answer = self._answer_without_scan(
+                (db_name, coll_name, f"tagged_type:{field}:{value_type}"),
+                "SELECT 1 FROM invoicescan_rare_tagged WHERE db_name = ? AND coll_name = ?",
+                (db_name, coll_name),
+            )
+            if answer is not None:
+                return answer
         return super()._field_contains_tagged_value_type_in_collection(
             db_name, coll_name, field, value_type
         )
@@ -130,37 +129,29 @@ class LocalStoreEngine(SQLiteEngine):
         self, db_name: str, coll_name: str, field: str
     ) -> bool:
         if "." not in field:  # a top-level field: the trigger saw every array stored there
-            key = (db_name, coll_name, f"top_level_array:{field}")
-            cached = self._collection_features_cache.get(key)
-            if cached is not None:
-                return bool(cached)
-            if not self._ever_array(db_name, coll_name, field):
-                self._collection_features_cache[key] = False
-                return False
-        return super()._field_is_top_level_array_in_collection(db_name, coll_name, field)
-
-    def _ever_array(self, db_name: str, coll_name: str, field: str) -> bool:
-        row = (
-            self._require_connection()
-            .execute(
+            answer = self._answer_without_scan(
+                (db_name, coll_name, f"top_level_array:{field}"),
                 "SELECT 1 FROM invoicescan_array_fields"
                 " WHERE db_name = ? AND coll_name = ? AND field = ?",
                 (db_name, coll_name, field),
             )
-            .fetchone()
-        )
-        return row is not None
+            if answer is not None:
+                return answer
+        return super()._field_is_top_level_array_in_collection(db_name, coll_name, field)
 
-    def _may_hold_rare_tagged(self, db_name: str, coll_name: str) -> bool:
-        row = (
-            self._require_connection()
-            .execute(
-                "SELECT 1 FROM invoicescan_rare_tagged WHERE db_name = ? AND coll_name = ?",
-                (db_name, coll_name),
-            )
-            .fetchone()
-        )
-        return row is not None
+    def _answer_without_scan(
+        self, feature_key: tuple[str, str, str], recorded: str, params: tuple[str, ...]
+    ) -> bool | None:
+        """mongoeco's cached answer for `feature_key`; else no, when the trigger table finds no
+        row (`recorded`, a SELECT), kept in mongoeco's cache so that its invalidation on writes
+        applies as before; else None: mongoeco must scan."""
+        cached = self._collection_features_cache.get(feature_key)
+        if cached is not None:
+            return bool(cached)
+        if self._require_connection().execute(recorded, params).fetchone() is None:
+            self._collection_features_cache[feature_key] = False
+            return False
+        return None
 
 
 async def serve_localdb(host: str, port: int, path: Path) -> None:
