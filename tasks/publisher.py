@@ -5,7 +5,7 @@ connection of its own: about 5 ms of CPU and a new socket per startScan, and wit
 the largest part of startScan's tail (p99 81 ms of a 130 ms request, bench/concurrent_clients.py).
 A scan message needs no declaration to arrive: Celery sends it through the default exchange,
 straight onto the `email_scanning` list, so a connection that lived through a Redis restart
-(and still counts its queue declared) delivers it all the same (tests/tasks/test_publisher.py).
+(and still counts its queue declared) delivers it all the same (tests/tasks/test_celery_app.py).
 Inspect's replies do need their declarations, and keep fresh connections.
 """
 
