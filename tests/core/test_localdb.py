@@ -1,8 +1,10 @@
-"""The embedded store's engine answers as mongoeco's own does, without its whole-collection scans
-for value types the collection never held."""
+"""The embedded store's engine answers as mongoeco's own does: without its whole-collection scans
+for value types the collection never held or for an update by `_id` and more, and with change
+streams still delivered."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from pathlib import Path
@@ -70,3 +72,45 @@ async def test_fields_that_held_arrays_are_recorded_and_matched_by_element(tmp_p
         await client["t"]["other"].insert_one({"n": 1})
         await client["t"]["other"].update_one({"n": 1}, {"$set": {"list": [1]}})
     assert array_fields(path) == {("t", "items", "tag"), ("t", "other", "list")}
+
+
+async def test_an_update_by_id_and_more_matches_the_whole_filter(tmp_path: Path) -> None:
+    async with AsyncMongoClient(LocalStoreEngine(str(tmp_path / "store.sqlite3"))) as client:
+        tasks = client["t"]["tasks"]
+        await tasks.insert_many(
+            [{"_id": "a", "status": "PROGRESS", "attempt": 1}, {"_id": "b", "status": "PENDING"}]
+        )
+        running = {"_id": "a", "status": {"$in": ["PROGRESS"]}, "attempt": {"$in": [1, None]}}
+        updated = await tasks.find_one_and_update(
+            running, {"$inc": {"seq": 1}}, return_document=True
+        )
+        assert updated == {"_id": "a", "status": "PROGRESS", "attempt": 1, "seq": 1}
+        for unmatched in (
+            {**running, "attempt": 2},
+            {"_id": "b", "status": {"$in": ["PROGRESS"]}},
+            {"_id": "missing", "status": "PROGRESS"},
+        ):
+            assert await tasks.find_one_and_update(unmatched, {"$inc": {"seq": 1}}) is None
+        assert (
+            await tasks.update_one({"_id": "b", "status": "PENDING"}, {"$set": {"n": 1}})
+        ).modified_count == 1
+        # Numeric ids stay with mongoeco: 1.0 names the document stored with _id 1.
+        await tasks.insert_one({"_id": 1, "status": "PENDING"})
+        result = await tasks.update_one({"_id": 1.0, "status": "PENDING"}, {"$set": {"n": 2}})
+        assert result.modified_count == 1
+
+
+async def test_change_streams_see_writes_with_delivery_on_the_data_connection(
+    tmp_path: Path,
+) -> None:
+    async with AsyncMongoClient(LocalStoreEngine(str(tmp_path / "store.sqlite3"))) as client:
+        items = client["t"]["items"]
+        stream = items.watch()
+        try:
+            await items.insert_one({"_id": "x", "n": 1})
+            await items.update_one({"_id": "x"}, {"$set": {"n": 2}})
+            seen = [await asyncio.wait_for(stream.next(), 5) for _ in range(2)]
+        finally:
+            stream.close()
+    assert [change["operationType"] for change in seen] == ["insert", "update"]
+    assert [change["documentKey"] for change in seen] == [{"_id": "x"}] * 2
