@@ -1,11 +1,11 @@
-"""One batch of read messages: find their invoices (in a thread: PDF parsing is CPU work that
-must not stall the worker's event loop and its heartbeat), store the new ones, count each
-message."""
+"""Read messages: find their invoices (in a thread: PDF parsing is CPU work that must not stall
+the worker's event loop and its heartbeat), store the new ones, count each message."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from beanie import PydanticObjectId
 from beanie.operators import In
@@ -26,55 +26,79 @@ DUPLICATE_KEY = 11000
 FIND_CHUNK = 10
 
 
-async def record_batch(
-    recorder: TaskRecorder,
-    folder_key: str,
-    folder: str,
-    messages: list[ReadMessage],
-    limits: ScanLimits,
-) -> None:
-    """Find the invoices of `messages` (read from `folder`, ascending UIDs) FIND_CHUNK messages
-    at a time; store the new ones and count their messages when the recorder's next write is
-    due, and at the end of the batch. One insert per write instead of one per chunk: the store
-    is shared with the API and with the other scans, and each insert costs it a write."""
-    task = recorder.task
-    found: list[tuple[ReadMessage, list[Invoice] | None]] = []
-    for start in range(0, len(messages), FIND_CHUNK):
-        chunk = messages[start : start + FIND_CHUNK]
-        invoices = await asyncio.to_thread(invoices_of_batch, task, folder, chunk, limits)
-        found += zip(chunk, invoices, strict=True)
-        if recorder.write_due() or start + FIND_CHUNK >= len(messages):
-            await _store_and_count(recorder, folder_key, found)
-            found = []
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A read message, kept only as far as counting it needs: its invoices (None when it could
+    not be read) and what fetching it cost."""
+
+    uid: int
+    invoices: list[Invoice] | None
+    bytes_fetched: int
 
 
-async def _store_and_count(
-    recorder: TaskRecorder,
-    folder_key: str,
-    found: list[tuple[ReadMessage, list[Invoice] | None]],
-) -> None:
-    """Store the new invoices of `found`, then count its messages (in UID order) and flush: a
-    message is counted only once its invoices are stored."""
-    stored = await store_new([invoice for _, invoices in found for invoice in invoices or ()])
-    if stored and not await _account_exists(recorder.task.account_id):
-        await Invoice.find(In(Invoice.id, list(stored))).delete()
-        raise TaskNoLongerRunning("the account was removed while its scan ran")
-    for read, invoices in found:
-        recorder.message_done(
-            folder_key,
-            read.uid,
-            invoices=sum(invoice.id in stored for invoice in invoices or ()),
-            failed=invoices is None,
-            bytes_fetched=read.bytes_fetched,
-        )
-    await recorder.flush()
+class FolderFindings:
+    """The invoices found in one folder's messages, read FIND_CHUNK messages at a time (in a
+    thread), stored and counted when the task's next write falls due, or when the caller
+    settles.
+
+    Storing with the writes, not per chunk or per batch, keeps the store's load per scan at
+    about one insert with each progress write: the store is shared with the API and the other
+    scans. A message is counted only once its invoices are stored.
+    """
+
+    def __init__(
+        self, recorder: TaskRecorder, folder_key: str, folder: str, limits: ScanLimits
+    ) -> None:
+        self._recorder, self._folder_key, self._folder = recorder, folder_key, folder
+        self._limits = limits
+        self._pending: list[_Found] = []
+
+    async def add(self, messages: list[ReadMessage]) -> None:
+        """Find the invoices of `messages` (read from the folder, ascending UIDs)."""
+        for start in range(0, len(messages), FIND_CHUNK):
+            chunk = messages[start : start + FIND_CHUNK]
+            found = await asyncio.to_thread(
+                invoices_of_batch, self._recorder.task, self._folder, chunk, self._limits
+            )
+            self._pending += (
+                _Found(read.uid, invoices, read.bytes_fetched)
+                for read, invoices in zip(chunk, found, strict=True)
+            )
+            if self._recorder.write_due(uncounted=len(self._pending)):
+                await self.settle()
+
+    async def settle(self) -> None:
+        """Store the invoices found so far, then count their messages (in UID order) and write
+        if due: before the folder's read position is remembered, which must never lead what is
+        stored, and after its last batch."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        recorder = self._recorder
+        stored = await store_new([invoice for found in pending for invoice in found.invoices or ()])
+        if stored and not await _account_exists(recorder.task.account_id):
+            await Invoice.find(In(Invoice.id, list(stored))).delete()
+            raise TaskNoLongerRunning("the account was removed while its scan ran")
+        for found in pending:
+            recorder.message_done(
+                self._folder_key,
+                found.uid,
+                invoices=sum(invoice.id in stored for invoice in found.invoices or ()),
+                failed=found.invoices is None,
+                bytes_fetched=found.bytes_fetched,
+            )
+        await recorder.flush()
 
 
 async def _account_exists(account_id: str) -> bool:
     """Checked after each insert: removeEmailAccount cancels the scan, deletes the account, then
     its invoices, and a chunk stored meanwhile must not outlive the account. Insert-then-check
-    here against delete-account-then-invoices there leaves no order in which one survives."""
-    return await EmailAccount.find({"_id": PydanticObjectId(account_id)}).count() > 0
+    here against delete-account-then-invoices there leaves no order in which one survives.
+    A find by `_id` (not a count, which is an aggregation) is the store's cheapest read."""
+    found = await EmailAccount.get_pymongo_collection().find_one(
+        {"_id": PydanticObjectId(account_id)}, {"_id": 1}
+    )
+    return found is not None
 
 
 def invoices_of_batch(

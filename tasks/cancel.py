@@ -1,5 +1,5 @@
 """Cancelling scans: cooperative. The stored status flips to CANCELLED at once; the worker notices
-at its next write (at least once a second while it scans) and stops, keeping what it stored."""
+at its next write (about once a second while it scans) and stops, keeping what it stored."""
 
 from __future__ import annotations
 

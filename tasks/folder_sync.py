@@ -83,9 +83,10 @@ async def remember_read(
 
 
 class ReadProgress:
-    """How far a scan has read one folder, written to the account after a batch at most every
-    `every` seconds, and after the folder's last batch. The account's record may thus lag (a
-    later scan reads a little again), but never leads: each batch's invoices are stored first."""
+    """How far a scan has read one folder, written to the account at most every `every` seconds
+    while the folder is read, and after its last batch. The account's record may thus lag (a
+    later scan reads a little again), but must never lead: the caller stores the invoices of
+    every message up to a UID before it remembers that UID."""
 
     def __init__(
         self,
@@ -99,8 +100,11 @@ class ReadProgress:
         self._every = every
         self._written = time.monotonic()
 
-    async def batch_read(self, last_uid: int, *, last: bool) -> None:
-        """The batch up to `last_uid` is read and stored; `last`: the folder's last batch."""
-        if last or time.monotonic() - self._written >= self._every:
-            await remember_read(self._account, self._scope, self._work, self._since, last_uid)
-            self._written = time.monotonic()
+    def due(self) -> bool:
+        """Whether the read position is due to be written again."""
+        return time.monotonic() - self._written >= self._every
+
+    async def remember(self, last_uid: int) -> None:
+        """Write that the folder is read up to `last_uid`, its invoices stored."""
+        await remember_read(self._account, self._scope, self._work, self._since, last_uid)
+        self._written = time.monotonic()

@@ -1,11 +1,14 @@
 """Keeps a running scan's ScanTask document current and publishes each stored change.
 
-Writes are throttled: after each batch of messages, at most one every 500 ms (batches that take
-longer are written as each ends); always the steps and the terminal state. Two updates a second
-are plenty for a progress bar, and the store stays free for the API: on the embedded store, 200 ms
-put startScan's p99 near 100 ms while 4 scans ran, 500 ms keeps it near 70 ms (BENCHMARKS.md).
-A running scan also notices a cancel at each write. Between writes, the heartbeat
+Writes are throttled, and each write is one progress event: a write falls due with each percent
+of progress, at most every MIN_INTERVAL_SECONDS (10 events a second), and otherwise every
+MAX_INTERVAL_SECONDS; the steps and the terminal state are always written. The scan asks
+whether a write is due after every FIND_CHUNK messages (tasks/batches.py), so a due write waits
+at most one chunk. A running scan also notices a cancel at each write. Between writes, the heartbeat
 (tasks/heartbeat.py) tells the reaper the worker is alive.
+
+A long scan thus writes once per percent or per second, not more: every write is one more the
+shared store serves while the API waits (BENCHMARKS.md, startScan while 8 scans run).
 
 Every write stores the counters together with the position they count up to (per folder, the
 highest UID counted), so a run that resumes the task after a lost worker continues both exactly.
@@ -28,7 +31,10 @@ from tasks import estimates
 from tasks.lifecycle import terminal_changes
 from tasks.progress import TaskState, publish_task_state
 
-MIN_INTERVAL_SECONDS = 0.5
+MIN_INTERVAL_SECONDS = 0.1
+# Under the issue's "every 2 s": a cancel is noticed at a write (tasks/cancel.py) and must stop
+# the scan within 2 s, one chunk of messages included.
+MAX_INTERVAL_SECONDS = 1.0
 
 
 class TaskNoLongerRunning(Exception):
@@ -45,6 +51,7 @@ class TaskRecorder:
         # An earlier run of this task started it, and its worker was lost.
         self.resuming = task.started_at is not None
         self._last_write = 0.0
+        self._written_progress = task.progress
         # Set by `planned` when the account's history gives no rate: this run measures its own.
         self._own_rate = False
         self._run_started = 0.0
@@ -111,15 +118,23 @@ class TaskRecorder:
         task.error_count += int(failed)
         task.bytes_fetched += bytes_fetched
         self._run_done += 1
-        total = task.emails_total or 0
-        # 100 is kept for SUCCESS: the last message is not the end of the work.
-        task.progress = (
-            max(task.progress, min(99, task.emails_scanned * 100 // total)) if total else 0
-        )
+        task.progress = self._progress()
 
-    def write_due(self) -> bool:
-        """Whether the throttle lets the next `flush` write."""
-        return time.monotonic() - self._last_write >= MIN_INTERVAL_SECONDS
+    def write_due(self, uncounted: int = 0) -> bool:
+        """Whether a write is due: progress, with `uncounted` more messages done, moved on a
+        percent since the last write, or a while passed."""
+        since = time.monotonic() - self._last_write
+        if since >= MAX_INTERVAL_SECONDS:
+            return True
+        return since >= MIN_INTERVAL_SECONDS and self._progress(uncounted) > self._written_progress
+
+    def _progress(self, uncounted: int = 0) -> int:
+        task = self.task
+        total = task.emails_total or 0
+        if not total:
+            return 0
+        # 100 is kept for SUCCESS: the last message is not the end of the work.
+        return max(task.progress, min(99, (task.emails_scanned + uncounted) * 100 // total))
 
     async def flush(self) -> None:
         """Write what was counted since the last write, when the throttle allows."""
@@ -169,6 +184,7 @@ class TaskRecorder:
 
     async def _stored(self, stored: ScanTask) -> None:
         self.task = stored
+        self._written_progress = stored.progress
         self._run_written = self._run_done
         self._last_write = time.monotonic()
         await publish_task_state(self._redis, TaskState.from_document(stored))

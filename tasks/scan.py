@@ -28,7 +28,7 @@ from scanner.limits import ScanLimits
 from scanner.reading import read_batch
 from scanner.window import window_start
 from tasks import estimates
-from tasks.batches import record_batch, stored_by
+from tasks.batches import FolderFindings, stored_by
 from tasks.celery_app import app
 from tasks.folder_sync import ReadProgress, plan_reading, sync_scope
 from tasks.heartbeat import Heartbeat
@@ -120,12 +120,14 @@ async def _scan(recorder: TaskRecorder) -> None:
             if work.uids:
                 await asyncio.to_thread(session.select, work.folder)
             progress = ReadProgress(account, scope, work, since)
+            findings = FolderFindings(recorder, key, work.folder, limits)
             for start in range(0, len(work.uids), FETCH_BATCH_SIZE):
                 batch = work.uids[start : start + FETCH_BATCH_SIZE]
                 messages = await asyncio.to_thread(read_batch, session, batch, limits, keep)
-                await record_batch(recorder, key, work.folder, messages, limits)
-                last = start + FETCH_BATCH_SIZE >= len(work.uids)
-                await progress.batch_read(batch[-1], last=last)
+                await findings.add(messages)
+                if start + FETCH_BATCH_SIZE >= len(work.uids) or progress.due():
+                    await findings.settle()
+                    await progress.remember(batch[-1])
     await account.set({EmailAccount.last_scan_at: utcnow()})
     await recorder.finish(TaskStatus.SUCCESS)
     await estimates.remember_pace(account)

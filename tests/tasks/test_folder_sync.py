@@ -77,7 +77,7 @@ def test_a_resumed_task_reads_on_from_its_own_position() -> None:
     assert unread(WORK, SINCE, None, resumed_at(8, uidvalidity=6)).uids == [3, 5, 8, 13]
 
 
-async def test_the_read_position_reaches_the_account_at_most_so_often_and_after_the_last_batch(
+async def test_the_read_position_falls_due_at_most_so_often(
     database,
 ) -> None:
     account = EmailAccount(
@@ -97,11 +97,9 @@ async def test_the_read_position_reaches_the_account_at_most_so_often_and_after_
         return mark.last_uid if mark else None
 
     progress = ReadProgress(account, "INBOX", WORK, SINCE, every=0.3)
-    await progress.batch_read(3, last=False)
-    await progress.batch_read(5, last=False)
-    assert await recorded() is None  # too soon
+    assert not progress.due()
     await asyncio.sleep(0.35)
-    await progress.batch_read(8, last=False)
+    assert progress.due()
+    await progress.remember(8)
     assert await recorded() == 8
-    await progress.batch_read(13, last=True)  # the folder's last batch: at once
-    assert await recorded() == 13
+    assert not progress.due()  # just written

@@ -14,7 +14,7 @@ from models import EmailAccount, Invoice, ScanTask
 from models.enums import TaskStatus
 from scanner.messages import parse_message
 from scanner.reading import ReadMessage
-from tasks.batches import record_batch
+from tasks.batches import FolderFindings
 from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS, Heartbeat
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tasks.scan import scan_limits
@@ -63,7 +63,9 @@ async def test_invoice_pdfs_are_parsed_off_the_event_loop(redis, database) -> No
     ticker = asyncio.create_task(tick())
     await asyncio.sleep(0.05)  # ticking before the batch starts
     started = time.monotonic()
-    await record_batch(recorder, "k", "INBOX", messages, limits)
+    findings = FolderFindings(recorder, "k", "INBOX", limits)
+    await findings.add(messages)
+    await findings.settle()
     took = time.monotonic() - started
     done = True
     await ticker
@@ -88,7 +90,9 @@ async def test_invoices_stored_after_the_account_was_removed_do_not_survive(
     account = await EmailAccount.get(PydanticObjectId(task.account_id))
     assert account is not None
     await account.delete()
+    findings = FolderFindings(TaskRecorder(task, redis), "k", "INBOX", limits)
     with pytest.raises(TaskNoLongerRunning):
-        await record_batch(TaskRecorder(task, redis), "k", "INBOX", messages, limits)
+        await findings.add(messages)
+        await findings.settle()
     assert await Invoice.find(Invoice.task_id == task.id).count() == 0
     await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})
