@@ -20,8 +20,8 @@ from collections import OrderedDict
 from typing import Any, cast
 
 from graphql import ExecutionResult, OperationDefinitionNode
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph.acyclic_executor import AcyclicExecutor
 from graph.types import ScanTask
 
 MEMO_SIZE = 1024
@@ -47,7 +47,7 @@ class RememberedEvent:
         return self.result
 
 
-class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecutor(AcyclicExecutor):
     """Strawberry's executor, remembering subscription event results (see module doc)."""
 
     _variables_key: str | None = None
