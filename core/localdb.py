@@ -101,13 +101,13 @@ class LocalStoreEngine(SQLiteEngine):
 
     mongoeco keeps change delivery (the outbox behind change streams) on a second connection
     to the same file, and after every write takes a lease, reads the outbox, checkpoints and
-    releases the lease there, each a commit of its own. Those commits and the data writes of
-    other threads wait for each other in SQLite's busy handler, which polls with growing sleeps:
-    under 8 scans, single writes took 300 to 450 ms and every request queued behind them. This
-    engine does change delivery on the data connection under the engine's lock, as mongoeco
-    does for an in-memory store, so a writer waits on the lock and is woken at once. Change
-    streams still work; while a transaction is open, mongoeco refuses other sessions' writes
-    either way.
+    releases the lease there, each a commit of its own. Two connections writing one file wait
+    for each other in SQLite's busy handler, which polls with growing sleeps. Under 8 scans
+    single writes took 300 to 450 ms, and every request queued behind them. This engine does
+    change delivery on the data connection under the engine's lock, as mongoeco does for an
+    in-memory store, so a writer waits on the lock and is woken at once; in the same benchmark
+    no request to the store then took over 75 ms while the scans ran. Change streams still
+    work; while a transaction is open, mongoeco refuses other sessions' writes either way.
     """
 
     def _validate_document_against_unique_indexes(
@@ -220,7 +220,7 @@ def _string_id_condition(plan: QueryNode) -> EqualsCondition | None:
 # still alive at a young collection were promoted and soon set off full collections: 50 to 57
 # ms each, every few seconds under 8 scans, with every request waiting. Collecting the young
 # generation less often frees most cycles there (pauses up to about 20 ms measured), and full
-# collections became rare (one in two runs of that benchmark).
+# collections became rare (one in a traced run of that benchmark done twice over).
 GC_THRESHOLDS = (20_000, 20, 20)
 
 
