@@ -19,7 +19,7 @@ import aiohttp
 import httpx
 
 from bench.figures import LATENCY_HEADER, latency_row, percentile
-from bench.scans import add_accounts, drop_queued, task_ids_of
+from bench.scans import START, add_accounts, drop_queued, task_ids_of
 from bench.stack import Stack
 from tests.support.graphql import data_of, gql, token_for
 
@@ -30,7 +30,6 @@ SATURATION_CALLS = 1000
 STATUS_ROUNDS = 20
 START_ROUNDS = 5
 SCAN_STATUS = "query($id: ID!) { scanStatus(accountId: $id) { id status progress } }"
-START = "mutation($id: ID!) { startScan(accountId: $id, months: 3) { taskId status } }"
 
 
 async def client_loop(

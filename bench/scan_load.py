@@ -26,6 +26,7 @@ from bench.concurrent_clients import client_loop
 from bench.figures import LATENCY_HEADER, latency_row, percentile
 from bench.procstat import child_pid, cpu_summary, descendants, with_cpu
 from bench.scans import (
+    START,
     add_accounts,
     count_running,
     drop_queued,
@@ -51,7 +52,6 @@ POLL_INTERVAL = 1.0
 POLL_ROUNDS = 20
 START_TARGET_P99_MS = 100.0
 LOADED_RATIO = 2.0
-START = "mutation($id: ID!) { startScan(accountId: $id, months: 3) { taskId status } }"
 SCAN_STATUS = "query($id: ID!) { scanStatus(accountId: $id) { id status progress emailsScanned } }"
 TASK = "query($id: ID!) { task(taskId: $id) { id status progress emailsScanned invoicesFound } }"
 

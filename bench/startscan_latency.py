@@ -13,7 +13,7 @@ import aiohttp
 import httpx
 
 from bench.figures import LATENCY_HEADER, latency_row, percentile
-from bench.scans import add_accounts, drop_queued, stop_workers
+from bench.scans import START, add_accounts, drop_queued, stop_workers
 from bench.stack import Stack
 from tests.support.graphql import data_of, gql, token_for
 from tests.support.mail import plain_mail, text_invoice
@@ -22,8 +22,6 @@ CALLS = 250
 LONG_SCANS = 4
 MESSAGES_PER_LONG_SCAN = 2000
 TARGET_P99_MS = 100.0
-
-START = "mutation($id: ID!) { startScan(accountId: $id, months: 3) { taskId status } }"
 
 
 async def timed_starts(url: str, user: str, account_ids: list[str]) -> list[float]:
