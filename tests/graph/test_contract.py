@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from graphql import (
     GraphQLEnumType,
@@ -13,8 +11,7 @@ from graphql import (
     build_schema,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT.parent / "shared" / "api-contract.graphql"
+from tests.support.paths import CONTRACT, ROOT
 
 
 @pytest.fixture(scope="module")

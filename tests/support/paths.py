@@ -1,10 +1,10 @@
-"""Where tests find the repository and the read-only shared material beside it."""
+"""Where tests find the repository and the material it carries for them (see tests/corpora)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# CI and every checkout keep `shared/` (the API contract, the e-invoice corpora) next to the clone.
-SHARED = ROOT.parent / "shared"
-XML_RECHNUNG = SHARED / "corpora" / "xml-rechnung"
+CORPORA = ROOT / "tests" / "corpora"
+XML_RECHNUNG = CORPORA / "xml-rechnung"
+CONTRACT = ROOT / "tests" / "contract" / "api-contract.graphql"

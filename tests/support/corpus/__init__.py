@@ -7,8 +7,9 @@ the same bytes.
 
 Invoices, by carrier (`ExpectedInvoice.source`):
 
-* FACTURX: the 26 real ZUGFeRD/XRechnung sample PDFs of the shared xml-rechnung corpus, PDFs
-  generated here with their CII embedded by the factur-x library, and bare CII XML files;
+* FACTURX: the 26 real ZUGFeRD/XRechnung sample PDFs of the xml-rechnung corpus
+  (tests/corpora), PDFs generated here with their CII embedded by the factur-x library, and
+  bare CII XML files;
 * UBL: real and generated UBL XML files attached as application/xml;
 * PDF: text PDFs written with fpdf2 in the four languages, in many number and date formats,
   some with invoice-neutral file names, two in one mail, receipts, a payment reminder that

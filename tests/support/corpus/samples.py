@@ -1,4 +1,4 @@
-"""Mails carrying the real ZUGFeRD/XRechnung samples of the shared xml-rechnung corpus.
+"""Mails carrying the real ZUGFeRD/XRechnung samples of the xml-rechnung corpus (tests/corpora).
 
 The 26 Factur-X PDFs are attached as they are; their ground truth is read from the XML embedded in
 each PDF, not from the CII folder: the four XRECHNUNG_* PDFs embed an XML dated 2018 while the
@@ -95,12 +95,12 @@ def fx_truth(stem: str) -> XmlTruth:
 
 
 def cii_file_truth(stem: str) -> XmlTruth:
-    """Ground truth of the CII file of `stem` in the shared corpus."""
+    """Ground truth of the CII file of `stem` in the xml-rechnung corpus."""
     return cii_truth((XML_RECHNUNG / "CII" / f"{stem}.cii.xml").read_bytes())
 
 
 def ubl_file_truth(stem: str) -> XmlTruth:
-    """Ground truth of the UBL file of `stem` in the shared corpus."""
+    """Ground truth of the UBL file of `stem` in the xml-rechnung corpus."""
     return ubl_truth((XML_RECHNUNG / "UBL" / f"{stem}.ubl.xml").read_bytes())
 
 
