@@ -74,6 +74,51 @@ _RARE_TAGGED_SETUP = [
 # The last trigger made: a store file without it has not been set up by this version.
 _SETUP_MARK = "invoicescan_array_fields_update"
 
+# The mongoeco release LocalStoreEngine was written against (pinned with == in pyproject.toml),
+# and the private names of its SQLiteEngine that the engine overrides or uses, each with the
+# parameters it expects (name, kind). tests/core/test_localdb_seam.py fails, naming the method,
+# when an upgrade removes one or changes its parameters: upgrading is a deliberate step.
+MONGOECO_VERSION = "4.11.0"
+MONGOECO_PRIVATE_METHODS: dict[str, tuple[tuple[str, str], ...]] = {
+    "_validate_document_against_unique_indexes": (
+        ("self", "POSITIONAL_OR_KEYWORD"),
+        ("db_name", "POSITIONAL_OR_KEYWORD"),
+        ("coll_name", "POSITIONAL_OR_KEYWORD"),
+        ("document", "POSITIONAL_OR_KEYWORD"),
+        ("exclude_storage_key", "KEYWORD_ONLY"),
+        ("skip_id_check", "KEYWORD_ONLY"),
+        ("scan_payload_id", "KEYWORD_ONLY"),
+    ),
+    "_select_first_document_for_plan": (
+        ("self", "POSITIONAL_OR_KEYWORD"),
+        ("db_name", "POSITIONAL_OR_KEYWORD"),
+        ("coll_name", "POSITIONAL_OR_KEYWORD"),
+        ("plan", "POSITIONAL_OR_KEYWORD"),
+        ("hint", "KEYWORD_ONLY"),
+        ("context", "KEYWORD_ONLY"),
+    ),
+    "_connect_sync": (("self", "POSITIONAL_OR_KEYWORD"),),
+    "_field_contains_tagged_value_type_in_collection": (
+        ("self", "POSITIONAL_OR_KEYWORD"),
+        ("db_name", "POSITIONAL_OR_KEYWORD"),
+        ("coll_name", "POSITIONAL_OR_KEYWORD"),
+        ("field", "POSITIONAL_OR_KEYWORD"),
+        ("value_type", "POSITIONAL_OR_KEYWORD"),
+    ),
+    "_field_is_top_level_array_in_collection": (
+        ("self", "POSITIONAL_OR_KEYWORD"),
+        ("db_name", "POSITIONAL_OR_KEYWORD"),
+        ("coll_name", "POSITIONAL_OR_KEYWORD"),
+        ("field", "POSITIONAL_OR_KEYWORD"),
+    ),
+    "_require_connection": (
+        ("self", "POSITIONAL_OR_KEYWORD"),
+        ("context", "POSITIONAL_OR_KEYWORD"),
+    ),
+}
+# Private attributes of an engine instance that LocalStoreEngine reads or replaces.
+MONGOECO_PRIVATE_ATTRIBUTES = ("_lock", "_change_delivery_connection", "_collection_features_cache")
+
 
 class LocalStoreEngine(SQLiteEngine):
     """mongoeco's SQLite engine without some of its whole-collection scans.
