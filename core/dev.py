@@ -2,7 +2,8 @@
 
 Starts the embedded store when MONGODB_URL is unset, a redis-server under DATA_DIR when nothing
 answers at REDIS_URL, then one worker process, beat and the API. Ctrl-C or SIGTERM stops every
-child, newest first.
+child, newest first. It refuses, with one line and exit code 1, to start beside another
+instance: a taken store or API port, or a Redis another instance has claimed (`dev_guard`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 from urllib.parse import urlparse
 
 from core.auth import issue_token
+from core.dev_guard import CLAIM_RENEW_SECONDS, DevConflict, RedisClaim, ensure_port_free
 from core.processes import (
     ChildProcesses,
     celery_beat_args,
@@ -33,6 +36,7 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     children = ChildProcesses()
     stop = threading.Event()
+    claim = RedisClaim(settings.REDIS_URL, settings.DATA_DIR)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
@@ -40,33 +44,52 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # HUP: the terminal closed
         signal.signal(signum, on_signal)
     try:
-        _start_stores(settings, children)
+        _start_stores(settings, children, claim, host, port)
         children.python("worker", *celery_worker_args(1, "email_scanning", "dev@%h"))
         children.python("beat", *celery_beat_args(settings.DATA_DIR))
         api = children.python("api", *uvicorn_args(host, port))
         wait_for_port(host, port, 60, api)
         _print_banner(host, port)
+        renewed = time.monotonic()
         while not stop.wait(0.5):
+            if time.monotonic() - renewed >= CLAIM_RENEW_SECONDS:
+                claim.renew()
+                renewed = time.monotonic()
             exited = children.first_exited()
             if exited:
                 print(f"invoicescan dev: {exited[0]} exited with {exited[1]}", file=sys.stderr)
                 return 1
         return 0
+    except DevConflict as conflict:
+        print(f"invoicescan dev: {conflict}", file=sys.stderr)
+        return 1
     finally:
         children.stop_all()
+        claim.release()
 
 
-def _start_stores(settings: Settings, children: ChildProcesses) -> None:
+def _start_stores(
+    settings: Settings, children: ChildProcesses, claim: RedisClaim, host: str, port: int
+) -> None:
+    """Start what is missing of the store and Redis, after checking that no other instance holds
+    the ports this one serves on or the Redis it would use."""
+    if settings.uses_embedded_store:
+        ensure_port_free(settings.LOCALDB_HOST, settings.LOCALDB_PORT, "LOCALDB_PORT")
+    ensure_port_free(host, port, "--port")
+    redis_url = urlparse(settings.REDIS_URL)
+    redis_host, redis_port = redis_url.hostname or "127.0.0.1", redis_url.port or 6379
+    redis_running = port_open(redis_host, redis_port)
+    if redis_running:
+        claim.claim()
     if settings.uses_embedded_store:
         store = children.python("localdb", "core.cli", "localdb")
         wait_for_port(settings.LOCALDB_HOST, settings.LOCALDB_PORT, 30, store)
-    redis_url = urlparse(settings.REDIS_URL)
-    redis_host, redis_port = redis_url.hostname or "127.0.0.1", redis_url.port or 6379
-    if not port_open(redis_host, redis_port):
+    if not redis_running:
         redis = children.start(
             "redis", redis_server_argv(redis_host, redis_port, settings.DATA_DIR / "redis")
         )
         wait_for_port(redis_host, redis_port, 30, redis)
+        claim.claim()  # another instance may have started one there meanwhile
 
 
 def _print_banner(host: str, port: int) -> None:

@@ -84,3 +84,61 @@ def test_dev_serves_graphiql_stops_cleanly_and_keeps_data(tmp_path: Path) -> Non
         assert listed["data"]["emailAccounts"] == [{"id": account_id, "email": "d@example.com"}]
     finally:
         assert stop_dev(dev) == 0
+
+
+def refusal(env: dict[str, str], api_port: int) -> tuple[int, str, float]:
+    """Run a second `dev` that must refuse: its exit code, its stderr and its seconds."""
+    started = time.monotonic()
+    finished = subprocess.run(
+        [sys.executable, "-m", "core.cli", "dev", "--port", str(api_port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return finished.returncode, finished.stderr, time.monotonic() - started
+
+
+def refusal_line(stderr: str) -> str:
+    """The one line a refusal prints (logging aside)."""
+    lines = [line for line in stderr.splitlines() if line.startswith("invoicescan dev:")]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_a_second_dev_beside_a_running_one_refuses_what_is_taken(tmp_path: Path) -> None:
+    api_port, redis_port, localdb_port = free_port(), free_port(), free_port()
+    env = {key: value for key, value in os.environ.items() if key != "MONGODB_URL"}
+    env.update(
+        ENVIRONMENT="dev",
+        DATA_DIR=str(tmp_path / "first"),
+        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        LOCALDB_PORT=str(localdb_port),
+    )
+    first = start_dev(env, api_port, tmp_path / "first.log")
+    try:
+        second = {**env, "DATA_DIR": str(tmp_path / "second")}
+        code, stderr, seconds = refusal(second, api_port)
+        line = refusal_line(stderr)
+        assert code == 1 and seconds < 5, (code, seconds, stderr)
+        assert f"port {localdb_port} " in line and "set LOCALDB_PORT to a free port" in line
+        assert "core.cli localdb" in line  # who holds it: the first instance's store
+        assert "pid " in line
+
+        second["LOCALDB_PORT"] = str(free_port())
+        code, stderr, seconds = refusal(second, api_port)
+        line = refusal_line(stderr)
+        assert code == 1 and seconds < 5, (code, seconds, stderr)
+        assert f"port {api_port} " in line and "pass --port with a free port" in line
+
+        code, stderr, seconds = refusal(second, free_port())
+        line = refusal_line(stderr)
+        assert code == 1 and seconds < 5, (code, seconds, stderr)
+        assert f"REDIS_URL redis://127.0.0.1:{redis_port}/0" in line
+        assert f"DATA_DIR {(tmp_path / 'first').resolve()}" in line
+        assert not (tmp_path / "second" / "localdb.sqlite3").exists()  # nothing was started
+        # The first instance still serves.
+        page = httpx.get(f"http://127.0.0.1:{api_port}/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200
+    finally:
+        assert stop_dev(first) == 0

@@ -1,0 +1,78 @@
+"""`invoicescan dev`'s refusals: a port another process listens on, a Redis another instance
+claimed; and what it takes over: its own DATA_DIR's claim, a claim whose process is gone."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from core.dev_guard import CLAIM_KEY, DevConflict, RedisClaim, ensure_port_free
+
+
+@pytest.fixture
+def claims(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url.rsplit("/", 1)[0] + "/0")
+    client.delete(CLAIM_KEY)
+    yield client
+    client.delete(CLAIM_KEY)
+    client.close()
+
+
+def test_a_port_with_a_listener_is_refused_naming_its_process() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(DevConflict) as refused:
+            ensure_port_free("127.0.0.1", port, "LOCALDB_PORT")
+    assert str(refused.value).startswith(f"port {port} on 127.0.0.1 (LOCALDB_PORT) is already in")
+    assert f"by pid {os.getpid()} (" in str(refused.value)
+    assert str(refused.value).endswith("set LOCALDB_PORT to a free port, or stop that process")
+    ensure_port_free("127.0.0.1", port, "LOCALDB_PORT")  # closed: free again
+
+
+def test_a_claim_is_refused_to_another_data_dir_and_released(
+    claims: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    first = RedisClaim(redis_url, tmp_path / "a")
+    first.claim()
+    second = RedisClaim(redis_url, tmp_path / "b")
+    with pytest.raises(DevConflict) as refused:
+        second.claim()
+    assert f"in use by another invoicescan dev (DATA_DIR {tmp_path / 'a'}, pid {os.getpid()})" in (
+        str(refused.value)
+    )
+    assert 0 < claims.ttl(CLAIM_KEY) <= 15
+    second.release()  # not its claim: it stays
+    assert claims.exists(CLAIM_KEY)
+    RedisClaim(redis_url, tmp_path / "a").claim()  # the same DATA_DIR: a run that was killed
+    first.release()
+    assert not claims.exists(CLAIM_KEY)
+
+
+def test_a_claim_of_a_process_gone_is_taken_over(
+    claims: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    holder = {"data_dir": "/elsewhere", "pid": int(gone.stdout), "host": socket.gethostname()}
+    claims.set(CLAIM_KEY, json.dumps(holder), ex=15)
+    mine = RedisClaim(redis_url, tmp_path / "mine")
+    mine.claim()
+    raw = claims.get(CLAIM_KEY)
+    assert raw is not None
+    assert json.loads(raw)["data_dir"] == str((tmp_path / "mine").resolve())
+    mine.release()
+    assert not claims.exists(CLAIM_KEY)
