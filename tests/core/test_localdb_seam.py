@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import tomllib
+from collections.abc import Callable
 from importlib.metadata import version
 
 from mongoeco.engines.sqlite import SQLiteEngine
@@ -36,6 +37,17 @@ def seam_problems(engine_class: type) -> list[str]:
     return problems
 
 
+def stand_in_method(parameters: tuple[tuple[str, str], ...]) -> Callable[..., None]:
+    """A function declaring exactly `parameters`."""
+
+    def method(*args: object, **kwargs: object) -> None: ...
+
+    method.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, getattr(inspect.Parameter, kind)) for name, kind in parameters]
+    )
+    return method
+
+
 def test_the_pinned_mongoeco_is_installed_and_pinned_exactly() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert f"mongoeco[wire]=={MONGOECO_VERSION}" in pyproject["project"]["dependencies"]
@@ -43,7 +55,8 @@ def test_the_pinned_mongoeco_is_installed_and_pinned_exactly() -> None:
 
 
 def test_every_overridden_private_method_is_still_in_mongoeco() -> None:
-    assert seam_problems(SQLiteEngine) == []
+    problems = seam_problems(SQLiteEngine)
+    assert not problems, "\n".join(problems)
 
 
 def test_every_private_override_is_listed() -> None:
@@ -68,8 +81,8 @@ def test_a_missing_or_changed_method_is_named() -> None:
     """The check itself can fail: a stand-in engine without one method, and with another whose
     parameters changed, is reported by name."""
     methods = {
-        name: getattr(SQLiteEngine, name)
-        for name in MONGOECO_PRIVATE_METHODS
+        name: stand_in_method(parameters)
+        for name, parameters in MONGOECO_PRIVATE_METHODS.items()
         if name != "_connect_sync"
     }
     methods["_require_connection"] = lambda self: None
