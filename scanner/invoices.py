@@ -21,18 +21,18 @@ from scanner.extraction.detection import (
     is_invoice_body,
 )
 from scanner.extraction.fetching import worth_fetching
-from scanner.extraction.fields import TextHints, read_text_fields, text_lines
+from scanner.extraction.fields import TextHints, read_fields
+from scanner.extraction.layout import layout_of_text
 from scanner.extraction.mail_text import body_texts, forwarded_sender, is_forward, own_part
-from scanner.extraction.pdf_text import PdfDocument, looks_like_pdf
-from scanner.extraction.record import InvoiceFields, Unreadable
-from scanner.extraction.structured import EInvoice, looks_like_xml, read_e_invoice
-from scanner.extraction.vendor import (
-    document_company,
+from scanner.extraction.parties import (
     domain_company,
     from_person,
     sender_company,
     top_level_domain,
 )
+from scanner.extraction.pdf_text import PdfDocument, looks_like_pdf
+from scanner.extraction.record import Confidence, InvoiceFields, Unreadable
+from scanner.extraction.structured import EInvoice, looks_like_xml, read_e_invoice
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from scanner.messages import Attachment, ParsedMessage
 
@@ -53,6 +53,7 @@ class FoundInvoice:
     due_date: date | None
     total_amount: Decimal | None  # the grand total payable, tax included
     currency: str | None  # ISO 4217
+    confidence: Confidence = field(default_factory=Confidence, compare=False)
 
 
 @dataclass(slots=True)
@@ -89,7 +90,7 @@ class _MessageReader:
         body = self.bodies[0][0] if self.bodies else ""
         self.sender = self._original_sender(body, outer_sender)
         self.context = MailContext(message.subject, body[:3000], from_person(self.sender))
-        self.hints = TextHints(message.subject, top_level_domain(self.sender))
+        self.tld = top_level_domain(self.sender)
 
     def read(self, part_key: str) -> None:
         """Add this message's invoices and unread parts to the findings, then its forwards'."""
@@ -149,52 +150,52 @@ class _MessageReader:
             e_invoice = None  # a broken embedded XML leaves the PDF's text to read
         if e_invoice is not None:
             return self._structured(attachment, e_invoice)
-        lines = text_lines(document.text())
-        if not is_invoice_attachment(lines, attachment.filename, self.context):
+        layout = document.layout()
+        if not is_invoice_attachment(layout.lines, attachment.filename, self.context):
             return None
-        fields = read_text_fields(lines, self.hints)  # a scan without text: the subject's number
-        return self._found(
-            attachment.part_key, InvoiceSource.PDF, attachment.filename, fields, lines
-        )
+        # A scan without text still gets the subject's number and the sender's name.
+        fields = read_fields(layout, self._hints(attachment.filename))
+        return self._found(attachment.part_key, InvoiceSource.PDF, attachment.filename, fields)
 
     def _structured(self, attachment: Attachment, e_invoice: EInvoice) -> FoundInvoice:
-        fields = e_invoice.fields.or_else(InvoiceFields(vendor=self._vendor([])))
-        return self._found(attachment.part_key, e_invoice.source, attachment.filename, fields, None)
+        fields = e_invoice.fields.or_else(self._sender_vendor())
+        return self._found(attachment.part_key, e_invoice.source, attachment.filename, fields)
 
     def _body(self, part_key: str) -> list[FoundInvoice]:
         for text, from_html in self.bodies:
-            lines = text_lines(own_part(text, self.message.subject))
-            if not is_invoice_body(lines, self.context):
+            layout = layout_of_text(own_part(text, self.message.subject))
+            if not is_invoice_body(layout.lines, self.context):
                 continue
-            fields = read_text_fields(lines, self.hints)
+            fields = read_fields(layout, self._hints("", body=True))
             if fields.total_amount is None:
                 continue
             source = InvoiceSource.HTML if from_html else InvoiceSource.TEXT
-            return [self._found(part_key, source, None, fields, lines)]
+            return [self._found(part_key, source, None, fields)]
         return []
 
+    def _hints(self, filename: str, body: bool = False) -> TextHints:
+        return TextHints(self.message.subject, self.tld, filename, self.sender, body)
+
     def _found(
-        self,
-        part_key: str,
-        source: InvoiceSource,
-        name: str | None,
-        fields: InvoiceFields,
-        lines: list[str] | None,
+        self, part_key: str, source: InvoiceSource, name: str | None, fields: InvoiceFields
     ) -> FoundInvoice:
         return FoundInvoice(
             part_key=part_key,
             source=source,
             attachment_name=name,
-            vendor=fields.vendor or self._vendor(lines or []),
+            vendor=fields.vendor,
             invoice_number=fields.invoice_number,
             issue_date=fields.issue_date,
             due_date=fields.due_date,
             total_amount=fields.total_amount,
             currency=fields.currency,
+            confidence=fields.confidence,
         )
 
-    def _vendor(self, lines: list[str]) -> str | None:
-        return sender_company(self.sender) or document_company(lines) or domain_company(self.sender)
+    def _sender_vendor(self) -> InvoiceFields:
+        """The sender's company, for an e-invoice that names no seller: a weak reading."""
+        name = sender_company(self.sender) or domain_company(self.sender)
+        return InvoiceFields(vendor=name, confidence=Confidence(vendor=0.4 if name else None))
 
 
 def _without_copies(found: list[FoundInvoice]) -> list[FoundInvoice]:

@@ -1,14 +1,17 @@
-"""Issue and due dates: each date found is claimed by the nearest label before it on its line, or
-by the label in the same column of the line above (a table's header row).
+"""Issue and due dates: the dates that labels claim, weighed with the dates a layout implies.
 
-An issue date is labelled "Invoice date", "Rechnungsdatum", "Date de facture", "Fecha de
-factura" (or only "Date", "Datum", "Fecha": a weaker claim), or follows "Invoice No. 12 of";
-a due date "Due date", "Fällig am", "Zahlbar bis", "Échéance", "Fecha de vencimiento". Delivery,
-order and period dates are claimed by their own labels so that they are never taken for either.
-Labels are matched with single spaces: `fields.text_lines` turns wider gaps into tabs, and a
-label must not reach across a table's cells. An unlabelled first date near the top of the
-document is taken as the issue date; a due date is computed from "payable within N days" only
-when no due date is printed.
+Readings, strongest first:
+- a date under, beside or after an issue-date label ("Invoice date", "Rechnungsdatum",
+  "Factuurdatum", "Data wystawienia") or a due-date label ("Due date", "Fällig am", "Vervaldatum",
+  "Termin płatności"), in its cell, to its right or under it in its column;
+- an invoice's number followed by its date ("Rechnung Nr. 12 vom 05.03.2026", "Invoice # 7
+  issued at 2026-03-05") for the issue date, and a payment term that ends in a date ("Zahlbar
+  innerhalb 30 Tagen netto bis 04.04.2013") for the due date;
+- a date under a plain "Date"/"Datum" label (weaker in the page's footer: a print date);
+- a date beside an invoice title ("Beitragsrechnung   24. Januar 2014");
+- the first date in the head of the document that no label claims.
+Delivery, order and period dates are claimed by their own labels and never taken for either. A
+due date is computed from "payable within N days" only when none is printed.
 """
 
 from __future__ import annotations
@@ -17,113 +20,168 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from scanner.extraction.dates import DATE, parse_date
+from scanner.extraction.evidence import Candidate, decide
+from scanner.extraction.labels import document_patterns, label_pattern
+from scanner.extraction.layout import Cell, Layout
+from scanner.extraction.places import cell_labels, labels_of, places
+from scanner.extraction.record import Found
 
-_I = re.IGNORECASE
-_DUE = re.compile(
-    r"\b(?:due (?:date|on|by)|payment due|date due|due|pay(?:able)? by|fällig\w*(?: am| bis)?"
-    r"|zahlbar\b.{0,40}?\bbis(?: zum)?|zahlungsziel|zahlungsfrist|date d['’]échéance|échéance"
-    r"|(?:à payer|payable|à régler) avant(?: le)?|fecha de vencimiento|vencimiento"
-    r"|pagar antes del?|fecha límite de pago)\b",
-    _I,
-)
-_ISSUE = re.compile(
-    r"\b(?:invoice date|date of (?:issue|invoice)|issue date|issued(?: on)?"
-    r"|billing date|bill date|receipt date|date paid|paid on|payment date"
-    r"|rechnungs-?datum|ausstellungsdatum|belegdatum|datum der rechnung|bezahlt am"
-    r"|zahlungsdatum|date de paiement|payé le|fecha de pago|pagado el"
-    r"|date de (?:la )?facture|date de facturation|date d['’]émission|émise? le"
-    r"|fecha de (?:la )?factura|fecha de emisión|fecha de expedición|fecha factura"
-    r"|(?:invoice|rechnung|facture|factura|receipt|quittung)\b.{0,40}?\b(?:vom|du|dated|of|del))\b",
-    _I,
-)
-_PLAIN = re.compile(r"\b(?:date|datum|fecha|le)\b", _I)
-_OTHER = re.compile(
-    r"\b(?:deliver\w*|liefer\w*|leistungs\w*|livraison|entrega|order date|bestell\w*"
-    r"|commande|pedido|period|zeitraum|période|periodo|service|shipped|versand\w*|expédi\w*"
-    r"|from|to|von|bis|au|del \d|start|end|valid|gültig|geburt\w*|birth)\b",
-    _I,
-)
-_NET_DAYS = re.compile(
-    r"\b(?:within|net|innerhalb(?:\s+von)?|sous|à|dans\s+les|a|en\s+un\s+plazo\s+de)\s+(\d{1,3})\s*"
-    r"(?:days|tagen|tage|jours|días|dias)\b",
-    _I,
-)
-_PATTERNS = (("due", _DUE), ("issue", _ISSUE), ("other", _OTHER), ("plain", _PLAIN))
-# Where labels end together ("Due date" holds "date"), the first kind here names the label.
-_PRECEDENCE = ("due", "issue", "other", "plain")
-# Beyond these lines an unlabelled date is no longer the document's own date.
-_HEAD_LINES = 25
+ISSUE_LABEL, DUE_LABEL, PLAIN_LABEL = 1.0, 1.0, 0.8
+NUMBER_OF, PAYABLE_UNTIL, BESIDE_TITLE, UNLABELLED = 0.95, 0.9, 0.7, 0.5
+COMPUTED_DUE = 0.6
+# A plain "Date" in the footer is a print or a bank date more often than the invoice's.
+_FOOTER, _FOOTER_PENALTY = 0.85, 0.5
+_HEAD_SHARE, _HEAD_ROWS = 0.4, 25
+_KIND_OF_CONCEPT = {
+    "issue_date": "issue",
+    "due_date": "due",
+    "other_date": "other",
+    "date": "plain",
+}
+_MAX_TERM_DAYS = 180
 
 
 @dataclass(frozen=True, slots=True)
-class _Dated:
-    kind: str  # "due", "issue", "plain", "other" or "" (no label)
-    line: int
+class _Reading:
+    kind: str  # "issue", "due", "other" or "plain"
+    score: float
     value: date
+    row: int
 
 
-def find_dates(lines: list[str], language: str, day_first: bool) -> tuple[date | None, date | None]:
-    """The issue date and the due date of a document whose text is `lines`."""
-    dated = list(_dated(lines, language, day_first))
-    issue = _first(dated, "issue") or _first(dated, "plain")
-    if issue is None:
-        unlabelled = [d for d in dated if d.kind == "" and d.line < _HEAD_LINES]
-        issue = unlabelled[0].value if unlabelled else None
-    due = _first(dated, "due")
+def find_dates(
+    layout: Layout, language: str, day_first: bool
+) -> tuple[Found[date] | None, Found[date] | None]:
+    """The issue date and the due date of the document laid out in `layout`."""
+    readings, claimed = _labelled(layout, language, day_first)
+    readings += _implied(layout, language, day_first, claimed)
+    issue_readings = [r for r in readings if r.kind in ("issue", "plain")]
+    strong = {r.value for r in issue_readings if r.score > BESIDE_TITLE}
+    if strong:  # a date only the layout implies counts only where it agrees with a label
+        issue_readings = [r for r in issue_readings if r.score > BESIDE_TITLE or r.value in strong]
+    issue = decide(Candidate(r.value, r.score, r.row) for r in issue_readings)
+    due = decide(Candidate(r.value, r.score, r.row) for r in readings if r.kind == "due")
     if due is None and issue is not None:
-        days = _NET_DAYS.search("\n".join(lines))
-        if days and 0 < int(days[1]) <= 180:
-            due = issue + timedelta(days=int(days[1]))
+        days = _payment_days(layout)
+        if days:
+            due = Found(
+                issue.value + timedelta(days=days), round(COMPUTED_DUE * issue.confidence, 3)
+            )
     return issue, due
 
 
-def _first(dated: list[_Dated], kind: str) -> date | None:
-    return next((d.value for d in dated if d.kind == kind), None)
+def _labelled(
+    layout: Layout, language: str, day_first: bool
+) -> tuple[list[_Reading], set[tuple[int, float, int]]]:
+    """The dates labels claim, and where each claimed date is (row, cell, offset)."""
+    readings: list[_Reading] = []
+    claimed: set[tuple[int, float, int]] = set()
+    for at in labels_of(layout, frozenset(_KIND_OF_CONCEPT)):
+        for place in places(layout, at):
+            match = DATE.search(place.text)
+            value = parse_date(match.group(0), language, day_first) if match else None
+            if match is None or value is None:
+                continue
+            offset = match.start() + (at.label.end if place.kind == "same" else 0)
+            claimed.add((place.row, place.cell.x0, offset))
+            kind = _KIND_OF_CONCEPT[at.concept]
+            score = {"issue": ISSUE_LABEL, "due": DUE_LABEL}.get(kind, PLAIN_LABEL) * place.weight
+            if kind == "plain" and layout.relative_top(at.row) > _FOOTER:
+                score *= _FOOTER_PENALTY
+            readings.append(_Reading(kind, score, value, at.row))
+            break
+    return readings, claimed
 
 
-def _dated(lines: list[str], language: str, day_first: bool) -> Iterator[_Dated]:
-    above: list[str] = []
-    for index, line in enumerate(lines):
-        matches = list(DATE.finditer(line))
-        column_kinds = above
-        above = [] if matches else [k for k in _label_kinds(line) if k]
-        start = 0
-        for position, match in enumerate(matches):
+def _implied(
+    layout: Layout, language: str, day_first: bool, claimed: set[tuple[int, float, int]]
+) -> list[_Reading]:
+    """Dates no label names: after an invoice's number, at the end of a payment term, beside a
+    title, or alone in the head."""
+    readings: list[_Reading] = []
+    unlabelled_seen = False
+    labels = cell_labels(layout)
+    for row_index, row in enumerate(layout.rows):
+        for cell_index, cell, match, before in _dates_of_row(layout, row_index):
             value = parse_date(match.group(0), language, day_first)
-            kind = _kind(line[start : match.start()])
-            start = match.end()
-            if not kind and position < len(column_kinds):
-                kind = column_kinds[position]
-            if value is not None:
-                yield _Dated(kind, index, value)
+            if value is None or (row_index, cell.x0, match.start()) in claimed:
+                continue
+            if _number_of(before):
+                readings.append(_Reading("issue", NUMBER_OF, value, row_index))
+            elif _payable_until(cell.text[: match.start()]):
+                readings.append(_Reading("due", PAYABLE_UNTIL, value, row_index))
+            elif any(labels[row_index][cell_index]) and any(
+                label.start < match.start() for label in labels[row_index][cell_index]
+            ):
+                continue  # a label of another kind (an order number, a period) owns it
+            elif _beside_title(row.cells[0]) and cell_index > 0:
+                readings.append(_Reading("issue", BESIDE_TITLE, value, row_index))
+            elif not unlabelled_seen and _in_head(layout, row_index):
+                unlabelled_seen = True
+                readings.append(_Reading("issue", UNLABELLED, value, row_index))
+    return readings
 
 
-def _kind(label: str) -> str:
-    """The kind of the label closest to the end of `label` (the text before a date)."""
-    found = [
-        (match.end(), kind) for kind, pattern in _PATTERNS for match in pattern.finditer(label)
-    ]
-    if not found:
-        return ""
-    last = max(end for end, _ in found)
-    kinds = {kind for end, kind in found if end >= last - 2}
-    return next(kind for kind in _PRECEDENCE if kind in kinds)
+def _dates_of_row(layout: Layout, row_index: int) -> Iterator[tuple[int, Cell, re.Match[str], str]]:
+    """Each date of a row with its cell and the row's text before it."""
+    row = layout.rows[row_index]
+    before = ""
+    for cell_index, cell in enumerate(row.cells):
+        for match in DATE.finditer(cell.text):
+            yield cell_index, cell, match, before + " " + cell.text[: match.start()]
+        before += " " + cell.text
 
 
-def _label_kinds(line: str) -> list[str]:
-    """The kinds of the labels of a header row, left to right; a label inside a longer one
-    ("date" in "Invoice date") is not a column of its own."""
-    found = sorted(
-        (match.start(), -match.end(), _PRECEDENCE.index(kind))
-        for kind, pattern in _PATTERNS
-        for match in pattern.finditer(line)
+@cache
+def _number_of_pattern() -> re.Pattern[str]:
+    """An invoice title or number label, a value with a digit, then "of"/"vom"/"du"."""
+    invoice = (
+        f"(?:{document_patterns()['invoice'].pattern}|{label_pattern('invoice_number').pattern})"
     )
-    kinds: list[str] = []
-    end = -1
-    for start, negative_end, precedence in found:
-        if start >= end:
-            kinds.append(_PRECEDENCE[precedence])
-            end = -negative_end
-    return kinds
+    of = label_pattern("date_of").pattern
+    return re.compile(
+        rf"{invoice}[\s:#.]*(?:\S+\s+){{0,3}}\S*\d\S*\s+(?:{of})\s*[:.]?\s*$",
+        re.IGNORECASE,
+    )
+
+
+def _number_of(before: str) -> bool:
+    return _number_of_pattern().search(" ".join(before.split())) is not None
+
+
+@cache
+def _payable_until_pattern() -> re.Pattern[str]:
+    payable, until = label_pattern("payable").pattern, label_pattern("until").pattern
+    return re.compile(rf"(?:{payable})\b.{{0,60}}?(?:{until})\s*[:.]?\s*$", re.IGNORECASE)
+
+
+def _payable_until(before: str) -> bool:
+    """Whether a date closes a payment term ("Zahlbar ... bis"), the first in its cell."""
+    return _payable_until_pattern().search(before) is not None and not DATE.search(before)
+
+
+def _beside_title(first: Cell) -> bool:
+    """Whether a row opens with an invoice title and nothing else."""
+    title = document_patterns()["invoice"].fullmatch(first.text.strip(" :"))
+    return title is not None
+
+
+def _in_head(layout: Layout, row_index: int) -> bool:
+    if not layout.positioned:
+        return row_index < _HEAD_ROWS
+    return layout.rows[row_index].page == 0 and layout.relative_top(row_index) < _HEAD_SHARE
+
+
+def _payment_days(layout: Layout) -> int | None:
+    """N of "payable within N days", when the document states one."""
+    pattern = label_pattern("payment_days")
+    for line in layout.lines:
+        match = pattern.search(line)
+        if match:
+            days = int(re.search(r"\d+", match.group(0)).group(0))  # type: ignore[union-attr]
+            if 0 < days <= _MAX_TERM_DAYS:
+                return days
+    return None

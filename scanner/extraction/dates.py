@@ -4,13 +4,14 @@ The order of an all-numeric date is settled, in this order, by:
 1. the document itself: a date such as 25/03/2026 or 03/25/2026 can be read one way only, and the
    other dates of the same document follow the same convention;
 2. dots ("05.03.2026") are always day first: no month-first country writes dates with dots;
-3. otherwise the document's language and currency: German, French and Spanish documents are day
-   first, and so is English unless the currency is US dollars or the sender's domain is a US one
+3. otherwise the document's language and currency: every language but English is day first,
+   and so is English unless the currency is US dollars or the sender's domain is a US one
    (.us, .gov, .edu, .mil). US senders write month first; the UK, Ireland, Australia, India and
    English-writing European firms write day first.
-Dates with a month name and ISO dates (2026-03-05) need none of this.
-dateparser reads each date found, told the language and order so it never guesses among all of
-its languages (the slow path); the regular expressions only find where dates are.
+Dates with a month name and ISO dates (2026-03-05) need none of this. The month names of the
+invoice languages come from dateparser's locale data, which also reads each date found, told the
+language and order so it never guesses among all of its languages (the slow path); the regular
+expressions only find where dates are.
 """
 
 from __future__ import annotations
@@ -20,31 +21,43 @@ from datetime import date, datetime
 from functools import lru_cache
 
 import dateparser
+from dateparser.languages.loader import default_loader
 
-_MONTHS = {
-    "en": "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec",
-    "de": "januar jänner februar märz april mai juni juli august september oktober november "
-    "dezember jan feb mär märz apr jun jul aug sep sept okt nov dez",
-    "fr": "janvier février fevrier mars avril mai juin juillet août aout septembre octobre "
-    "novembre décembre decembre janv févr fév avr juil sept oct déc",
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre "
-    "noviembre diciembre ene abr ago dic",
-}
-_MONTH_LANGUAGES: dict[str, list[str]] = {}
-for _language, _names in _MONTHS.items():
-    for _name in _names.split():
-        _MONTH_LANGUAGES.setdefault(_name, []).append(_language)
+from scanner.extraction.labels import LANGUAGES
+
+# dateparser's names of the languages whose code differs from ours (Norwegian Bokmål).
+DATEPARSER_LANGUAGE = {"no": "nb"}
+_MONTH_KEYS = (
+    "january february march april may june july august september october november december"
+).split()
+
+
+def _month_languages() -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for language in LANGUAGES:
+        info = default_loader.get_locale(DATEPARSER_LANGUAGE.get(language, language)).info
+        for key in _MONTH_KEYS:
+            for name in info.get(key, []):
+                found = names.setdefault(name.lower(), [])
+                if language not in found:
+                    found.append(language)
+    return names
+
+
+_MONTH_LANGUAGES = _month_languages()
 _MONTH = "|".join(sorted(_MONTH_LANGUAGES, key=len, reverse=True))
 _DAY = r"\d{1,2}(?:st|nd|rd|th|er|º|°|\.)?"
 _NAMED = (
     rf"{_DAY}\s*(?:de\s+|-|\s)?(?:{_MONTH})\.?,?\s*(?:de\s+|-|\s)?\d{{4}}"
     rf"|(?:{_MONTH})\.?\s+{_DAY},?\s+\d{{4}}"
 )
-_NUMERIC = r"\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}"
+_NUMERIC = (
+    r"\d{1,2}[/-]\d{1,2}[/-](?:\d{4}|\d{2})|\d{1,2} ?\. ?\d{1,2} ?\. ?(?:\d{4}|\d{2})"
+    r"|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}"
+)
 DATE = re.compile(rf"(?<![\w./-])(?:{_NAMED}|{_NUMERIC})(?![\w/-]|\.\d)", re.IGNORECASE)
 _SLASHED = re.compile(r"(?<![\w./-])(\d{1,2})[/-](\d{1,2})[/-](?:\d{4}|\d{2})(?![\w/-])")
-_DAY_FIRST_LANGUAGES = frozenset({"de", "fr", "es"})
+_DAY_FIRST_LANGUAGES = frozenset(LANGUAGES) - {"en"}
 _US_TLDS = frozenset({"us", "gov", "edu", "mil"})
 # Dates outside these years on an invoice are misreadings (a reference number, a birth date).
 _YEARS = range(1990, 2100)
@@ -68,6 +81,7 @@ def parse_date(raw: str, language: str, day_first_order: bool) -> date | None:
     """The date `raw` (one match of DATE) names, or None when it names none."""
     text = " ".join(raw.split())
     languages = _languages_of(text, language)
+    text = re.sub(r"(?<=\d) ?\. ?(?=\d)", ".", text)  # "01 . 11 . 2024", as some PDFs print it
     order = "DMY" if day_first_order or re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}", text) else "MDY"
     if re.match(r"\d{4}", text):
         order = "YMD"
@@ -90,7 +104,7 @@ def _parse(text: str, languages: tuple[str, ...], order: str) -> datetime | None
     # Invoices repeat the same few dates; the cache spares dateparser the same work twice.
     return dateparser.parse(
         text,
-        languages=list(languages),
+        languages=[DATEPARSER_LANGUAGE.get(language, language) for language in languages],
         settings={
             "DATE_ORDER": order,
             "PREFER_LOCALE_DATE_ORDER": False,

@@ -1,12 +1,14 @@
 """Is this document an invoice (or a payment receipt, or a credit note)?
 
 Evidence is weighed per kind of document (see `vocabulary`), from the document's own content
-first: its title (4), a number label such as "Invoice No." or "Angebotsnummer" (3), and words in
-its text (1 each, at most 2). The mail adds its attachment's file name (3) and subject (2). A
-document is an invoice when the invoice evidence reaches 4 and beats every other kind's: a
-quotation that says "this is not an invoice" stays a quotation, an invoice whose mail says
-"meeting" stays an invoice. A mail body must also show a total and an invoice title or label,
-since a body only mentioning an invoice ("I paid the invoice yesterday") is a conversation.
+first: its title (4), a number label such as "Invoice No." or "Angebotsnummer" (3), a demand for
+payment (3: an amount beside "Amount due", or beside an invoice's own total such as
+"Rechnungsbetrag"), and words in its text (1 each, at most 2). The mail adds its attachment's
+file name (3) and subject (2). A document is an invoice when the invoice evidence reaches 4 and
+beats every other kind's: a quotation that says "this is not an invoice" stays a quotation, an
+invoice whose mail says "meeting" stays an invoice. A mail body must also show a total and an
+invoice title or label, since a body only mentioning an invoice ("I paid the invoice
+yesterday") is a conversation.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
 
+from scanner.extraction.amounts import amounts_in
+from scanner.extraction.labels import find_labels, label_pattern
 from scanner.extraction.vocabulary import (
     INVOICE,
     KIND_PATTERNS,
@@ -25,10 +29,10 @@ from scanner.extraction.vocabulary import (
     words_of_filename,
 )
 
-TITLE_WEIGHT, LABEL_WEIGHT, FILENAME_WEIGHT, SUBJECT_WEIGHT = 4, 3, 3, 2
+TITLE_WEIGHT, LABEL_WEIGHT, FILENAME_WEIGHT, SUBJECT_WEIGHT, PAYMENT_WEIGHT = 4, 3, 3, 2, 3
 THRESHOLD = 4
 # Where a document's title and labels are: its head. Words are counted a little further.
-_TITLE_LINES, _LABEL_LINES, _WORD_CHARS = 25, 80, 8000
+_TITLE_LINES, _LABEL_LINES, _WORD_CHARS, _PAYMENT_LINES = 25, 80, 8000, 200
 _REPLY_OR_FORWARD = re.compile(
     r"^\s*(?:(?:re|aw|antw|sv|vs|r|rv|fw|fwd|wg|tr|rif|enc)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
 )
@@ -86,7 +90,21 @@ def document_evidence(lines: list[str]) -> Counter[str]:
     text = "\n".join(lines)[:_WORD_CHARS]
     for kind, pattern in KIND_PATTERNS.items():
         scores[kind] += len(list(islice(pattern.finditer(text), 2)))
+    if any(_demands_payment(line) for line in lines[:_PAYMENT_LINES]):
+        scores[INVOICE] += PAYMENT_WEIGHT
     return scores
+
+
+def _demands_payment(line: str) -> bool:
+    """Whether a line asks for an amount as an invoice does: "Amount due 12.00", "Zahlbetrag",
+    "Rechnungsbetrag 1.163,40 €" (a total whose label names the invoice)."""
+    for label in find_labels(line):
+        if label.concept == "amount_due" or (
+            label.concept == "grand_total"
+            and label_pattern("invoice_total").fullmatch(line[label.start : label.end])
+        ):
+            return bool(amounts_in(line[label.end :]))
+    return False
 
 
 def title_kind(lines: list[str]) -> str | None:

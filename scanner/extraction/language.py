@@ -1,7 +1,8 @@
-"""Which of the four invoice languages (en, de, fr, es) a text is written in, cheaply.
+"""Which of the vocabulary's languages a text is written in, cheaply.
 
-Counting a few dozen frequent words is enough to tell these four apart, costs microseconds and
-lets dateparser load one language instead of guessing among two hundred.
+Counting each language's most frequent words (labels/*.toml, `common_words`) is enough to tell
+them apart, costs microseconds and lets dateparser load one language instead of guessing among
+two hundred. A word common to several languages votes for each.
 """
 
 from __future__ import annotations
@@ -9,28 +10,24 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-LANGUAGES = ("en", "de", "fr", "es")
-_WORDS = {
-    "en": "the and of to for your you is are this with invoice amount due paid "
-    "payment thank receipt please order tax from",
-    "de": "der die das und ist nicht mit für sie ihre ihr rechnung betrag datum zahlung "
-    "vielen dank bitte bis vom zu auf dem netto summe gesamtbetrag",
-    "fr": "le les et est pas avec pour vous votre vos facture montant paiement "
-    "merci du au des une à payer échéance",
-    "es": "el los las y es con para usted su sus factura importe fecha pago gracias "
-    "del por una pagar vencimiento",
-}
-_VOTES = {word: language for language, words in _WORDS.items() for word in words.split()}
-_TOKEN = re.compile(r"[a-zäöüßéèêàâçñáíóúº]+")
+from scanner.extraction.labels import LANGUAGES, common_word_languages
+
+__all__ = ["LANGUAGES", "language_of"]
+
+_TOKEN = re.compile(r"[^\W\d_]+")
 # Enough words to decide; reading the whole of a long document would change nothing.
 _SAMPLE_CHARS = 6000
 
 
 def language_of(text: str, default: str = "en") -> str:
-    """The most likely language of `text` among LANGUAGES, `default` when nothing tells."""
-    votes = Counter(
-        _VOTES[token] for token in _TOKEN.findall(text[:_SAMPLE_CHARS].lower()) if token in _VOTES
-    )
+    """The most likely language of `text` among LANGUAGES, `default` when nothing tells; a tie
+    goes to the language listed first."""
+    votes_of = common_word_languages()
+    votes: Counter[str] = Counter()
+    for token in _TOKEN.findall(text[:_SAMPLE_CHARS].lower()):
+        for language in votes_of.get(token, ()):
+            votes[language] += 1
     if not votes:
         return default
-    return votes.most_common(1)[0][0]
+    best = max(votes.values())
+    return next(language for language in LANGUAGES if votes[language] == best)

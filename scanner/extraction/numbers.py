@@ -1,82 +1,141 @@
-"""Invoice numbers: the value after an invoice-number label, in English, German, French, Spanish.
+"""Invoice numbers: the value of an invoice-number label, else of an invoice title.
 
-A value must hold a digit and must not be a date or an amount: "Invoice No.: INV-2026-0042",
-"Rechnung Nr. 2026/17", "Facture n° F-123", "Nº Factura: A-0042". When a label closes its line
-the value is in the same column of the next line (a table's header row and its data row).
+Labels come from the vocabulary ("Invoice No.", "Rechnungsnummer", "Factuurnummer", "Numer
+faktury", ...); the value is read after the label in its cell, in the next cell to its right or
+under it (a header row and its data row). A title with a value ("Rechnung R0005532486",
+"Handelsrechnung (380) Nr. 471102") counts for less, the mail's subject for less again. A value
+holds a digit and is no date and no amount; values of other numbers' labels (customer, order,
+VAT id, IBAN) are never candidates, since only invoice labels and titles are read.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from scanner.extraction.dates import DATE
+from scanner.extraction.evidence import Candidate, decide
+from scanner.extraction.labels import document_patterns, label_pattern
+from scanner.extraction.layout import Layout
+from scanner.extraction.places import LabelAt, cell_labels, labels_of, opens_with_label, places
+from scanner.extraction.record import Found
 
-_DOC = (
-    r"(?:invoice|receipt|bill|credit\s+note|rechnung|quittung|beleg|gutschrift|facture|factura"
-    r"|recibo|reçu|recu|avoir)"
+LABEL_SCORE, HEAD_TITLE_SCORE, TITLE_SCORE, SUBJECT_SCORE = 1.0, 0.75, 0.5, 0.45
+# A label inside its cell's text, or inside another label's value, is less surely the document's.
+INNER_LABEL, NESTED_LABEL = 0.7, 0.6
+# A title's number is read in the head of the first page (or of a text) only.
+_HEAD_SHARE, _HEAD_ROWS = 0.45, 25
+_AMOUNT = re.compile(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}")
+_NOT_A_VALUE = re.compile(
+    r"(?:date|datum|fecha|data|dato|vom|du|del|of|for|from|to|the|de|page|seite)", re.I
 )
-_NUM = r"(?:number|no\.?|nr\.?|nummer|num(?:ber|éro|ero)?\.?|n\.?\s?[°ºo]\.?|#|id\b|ref\.?)"
-_LABEL = re.compile(
-    rf"\b{_DOC}\s*[-‑]?\s*{_NUM}"
-    rf"|(?<!\w)(?:n\.?\s?[°º]|no\.|numéro|número|num\.)\s*(?:de\s+(?:la\s+)?)?{_DOC}"
-    r"|\b(?:rechnungs-?(?:nummer|nr\.?)|belegnummer|belegnr\.?|quittungsnummer|gutschriftsnummer"
-    r"|invoice#)"
-    rf"|\b{_DOC}\b(?=\s*:)",
-    re.IGNORECASE,
-)
-# A bare document word then a value that looks like a number: "Invoice INV-42", "Rechnung 2026-17".
-_BARE = re.compile(rf"\b{_DOC}\b\s*(?=[A-Z]*[-#]?\d)|#(?=\s?[\w-]*\d)", re.IGNORECASE)
-_VALUE = re.compile(
-    r"\s*[:#.]?\s*(?:n[°º]\s*)?[:#]?\s*(?P<value>[A-Za-z0-9][\w\-/.]{0,38}[A-Za-z0-9]|\d)"
-)
-_HEAD_LINES = 15
-_CELL = re.compile(r"\t|\s{2,}|\s*\|\s*")
-_WORD_VALUE = re.compile(r"(?:date|datum|fecha|vom|du|del|of|for|from|to|the|de|page|seite)", re.I)
 
 
-def find_number(lines: list[str], subject: str = "") -> str | None:
-    """The invoice number of a document whose text is `lines`, else the one in `subject`."""
-    for index, line in enumerate(lines):
-        for match in _LABEL.finditer(line):
-            value = _value_after(line, match.end())
-            rest = line[match.end() :]
-            if value is None and not any(c.isdigit() for c in rest) and index + 1 < len(lines):
-                value = _value_below(line, match, lines[index + 1])
+@cache
+def _value_pattern() -> re.Pattern[str]:
+    """Separators and an optional number word ("Nr.", "n°"), then the value itself."""
+    number = label_pattern("number").pattern
+    return re.compile(
+        rf"[\s:#.\-]*(?:(?:{number})[\s:#.]*)?"
+        r"(?P<value>[A-Za-z0-9][\w\-/.]{0,38}[A-Za-z0-9]|\d)",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _title_pattern() -> re.Pattern[str]:
+    """An invoice title, with the code some print after it ("Handelsrechnung (380)")."""
+    title = document_patterns()["invoice"].pattern
+    # "Teilrechnung Bau (875)", "Gutschrift (Selbst ausgestellte Rechnung) (389)"
+    code = r"(?:(?:\s+[^\W\d_]+){0,2}?(?:\s*\([^()]{0,40}\))+)?"
+    return re.compile(rf"(?:{title}){code}", re.IGNORECASE)
+
+
+def find_number(layout: Layout, subject: str = "", filename: str = "") -> Found[str] | None:
+    """The invoice number of the document laid out in `layout`, else the one in `subject`;
+    its confidence rises where the file name or the subject repeats it."""
+    candidates = [*_labelled(layout), *_titled(layout)]
+    from_subject = _after_title(subject)
+    if from_subject:
+        candidates.append(Candidate(from_subject, SUBJECT_SCORE, len(layout.rows)))
+    found = decide(candidates)
+    if found is None:
+        return None
+    repeated = sum(found.value in text for text in (subject, filename) if text)
+    if repeated and found.confidence < 1:
+        return Found(found.value, round(min(1.0, found.confidence + 0.1 * repeated), 3))
+    return found
+
+
+def _labelled(layout: Layout) -> list[Candidate[str]]:
+    candidates = []
+    for at in labels_of(layout, frozenset({"invoice_number"})):
+        for place in places(layout, at):
+            value = value_at(place.text)
             if value:
-                return value
-    # A title with its number ("INVOICE 2026-001") near the top, then the mail's subject.
-    return _bare_number("\n".join(lines[:_HEAD_LINES])) or _bare_number(subject)
+                score = LABEL_SCORE * place.weight * _nesting(layout, at)
+                candidates.append(Candidate(value, score, at.row))
+                break
+    return candidates
 
 
-def _bare_number(text: str) -> str | None:
-    for match in _BARE.finditer(text):
-        value = _value_after(text, match.end())
+def _nesting(layout: Layout, at: LabelAt) -> float:
+    """How much a label's position says it is the document's own: inside another label's value
+    ("Zahlungsreferenz:  Kundennummer 8 Rechnungsnummer 6") it may name another document."""
+    row = layout.rows[at.row]
+    cell = row.cells[at.cell]
+    if at.cell > 0 and opens_with_label(layout, at.row, row.cells[at.cell - 1]):
+        if row.cells[at.cell - 1].text.rstrip().endswith(":"):
+            return NESTED_LABEL
+    if cell.text[: at.label.start].strip(" :.-#("):
+        return INNER_LABEL
+    return 1.0
+
+
+def _titled(layout: Layout) -> list[Candidate[str]]:
+    """Numbers right after an invoice title, in the head of the document."""
+    candidates = []
+    labels = cell_labels(layout)
+    for row_index, row in enumerate(layout.rows):
+        head = (
+            layout.relative_top(row_index) < _HEAD_SHARE and row.page == 0
+            if layout.positioned
+            else row_index < _HEAD_ROWS
+        )
+        for cell_index, cell in enumerate(row.cells):
+            spans = [(label.start, label.end) for label in labels[row_index][cell_index]]
+            for title in _title_pattern().finditer(cell.text):
+                if any(start <= title.start() < end for start, end in spans):
+                    continue  # "Invoice date", "Invoice total": a label, not a title
+                value = value_at(cell.text[title.end() :])
+                if value is None and not cell.text[title.end() :].strip():
+                    right = row.cells[cell_index + 1 : cell_index + 2]
+                    value = value_at(right[0].text) if right else None
+                if value:
+                    score = HEAD_TITLE_SCORE if head else TITLE_SCORE
+                    candidates.append(Candidate(value, score, row_index))
+    return candidates
+
+
+def _after_title(text: str) -> str | None:
+    """The number after an invoice word or a "#" in a short text (a mail's subject)."""
+    for title in _title_pattern().finditer(text):
+        value = value_at(text[title.end() :])
         if value:
             return value
-    return None
+    hashed = re.search(r"#\s?(?=[\w-]*\d)", text)
+    return value_at(text[hashed.end() :]) if hashed else None
 
 
-def _value_after(line: str, position: int) -> str | None:
-    match = _VALUE.match(line, position)
+def value_at(text: str) -> str | None:
+    """The invoice number at the start of `text` (after separators and a number word)."""
+    match = _value_pattern().match(text)
     if match is None:
         return None
-    return _checked(match["value"], line[match.start("value") :])
-
-
-def _value_below(line: str, label: re.Match[str], below: str) -> str | None:
-    cells = _CELL.split(line.strip())
-    column = len(_CELL.split(line[: label.start()].strip())) if line[: label.start()].strip() else 0
-    values = _CELL.split(below.strip())
-    if len(values) != len(cells) or column >= len(values):
-        values = below.split()
-        column = 0 if len(values) == 1 or column >= len(values) else column
-    return _checked(values[column], " ".join(values[column:])) if values else None
-
-
-def _checked(value: str, rest: str) -> str | None:
-    value = value.rstrip(".-/_")
-    if not any(char.isdigit() for char in value) or _WORD_VALUE.fullmatch(value):
+    value = match["value"].rstrip(".-/_")
+    rest = text[match.start("value") :]
+    if not any(char.isdigit() for char in value) or _NOT_A_VALUE.fullmatch(value):
         return None
-    if DATE.match(rest) or re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}", value):
+    if DATE.match(rest) or _AMOUNT.fullmatch(value):
         return None  # a date or an amount that follows a label with no number of its own
     return value

@@ -1,12 +1,16 @@
 """What a PDF holds for the finder: its embedded e-invoice XML (Factur-X/ZUGFeRD/XRechnung) and
-the text of its first pages, read with pypdf within the scan's limits.
+the layout of its first pages (words with their positions), within the scan's limits.
 
-One PdfReader serves both, so a PDF is parsed once; `facturx.get_xml_from_pdf` would parse it a
-second time, load every embedded file (photos, appendices) whatever its name, and parse the XML
-with entity resolution on. pypdf 7's Configuration caps every decompression filter's output, so
-`limits.max_decompressed_bytes` bounds each stream against compression bombs. A PDF pypdf cannot
-read is Unreadable, whatever the exception: hostile or truncated files raise far more than
-PyPdfError from deep inside the parser, and one bad attachment must not cost the mail.
+pypdf opens the PDF: it reads the embedded XML (`facturx.get_xml_from_pdf` would parse the PDF
+a second time, load every embedded file whatever its name, and parse the XML with entity
+resolution on), and it guards the layout's reading. pypdf 7's Configuration caps every
+decompression filter's output, so `limits.max_decompressed_bytes` bounds each stream against
+compression bombs. PDFium (`pdf_words`), which reads the words and their boxes, has no such
+limit, so pypdf first decodes every stream PDFium would read for a page's text (its contents,
+form XObjects, fonts), bounded per stream and in all, and only then is the page given to PDFium.
+A PDF that cannot be read is Unreadable, whatever the exception: hostile or truncated files
+raise far more than PyPdfError from deep inside the parser, and one bad attachment must not
+cost the mail.
 """
 
 from __future__ import annotations
@@ -18,9 +22,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from io import BytesIO
 
-from pypdf import PdfReader, apply_configuration
+import pypdfium2 as pdfium
+from pypdf import PageObject, PdfReader, apply_configuration
 from pypdf.errors import DependencyError, DeprecationError, PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
+from scanner.extraction.layout import MAX_TEXT_CHARS, Layout, Row, layout_of_text, rows_from_words
+from scanner.extraction.pdf_words import PDFIUM_LOCK, page_words
 from scanner.extraction.record import Unreadable
 from scanner.limits import ScanLimits
 
@@ -45,8 +53,9 @@ _PDF_ERRORS = (
     struct.error,
     zlib.error,
 )
-# The longest text worth reading from one PDF (see fields.MAX_TEXT_CHARS).
-_MAX_TEXT_CHARS = 60_000
+# How deep forms and Type 3 fonts may nest resources before the guard stops following them.
+_MAX_RESOURCE_DEPTH = 8
+_FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
 def looks_like_pdf(filename: str, content_type: str, payload: bytes = b"") -> bool:
@@ -63,6 +72,7 @@ class PdfDocument:
 
     def __init__(self, payload: bytes, limits: ScanLimits) -> None:
         self._limits = limits
+        self._payload = payload
         with self._guarded("not a readable PDF"):
             self._reader = PdfReader(BytesIO(payload), strict=False)
             if self._reader.is_encrypted and not self._reader.decrypt(""):
@@ -83,7 +93,9 @@ class PdfDocument:
             return named[0].content
 
     def text(self) -> str:
-        """The text of the first `limits.max_pdf_pages` pages ("" for a scanned image)."""
+        """The text of the first `limits.max_pdf_pages` pages as pypdf extracts it, without
+        positions ("" for a scanned image): the reading before layouts, kept as the fallback
+        for a PDF that PDFium refuses and for the benchmarks' side-by-side measure."""
         parts: list[str] = []
         length = 0
         with self._guarded("unreadable page text"):
@@ -91,9 +103,31 @@ class PdfDocument:
                 part = page.extract_text() or ""
                 parts.append(part)
                 length += len(part)
-                if length > _MAX_TEXT_CHARS:
+                if length > MAX_TEXT_CHARS:
                     break
         return "\n".join(parts)
+
+    def layout(self) -> Layout:
+        """The words of the first `limits.max_pdf_pages` pages as rows of cells, with positions
+        (no rows for a scanned image). Each page's streams are decoded within the limits first."""
+        with self._guarded("unreadable page text"):
+            pages = self._reader.pages[: self._limits.max_pdf_pages]
+            budget = self._limits.max_decompressed_bytes
+            seen: set[int] = set()
+            for page in pages:
+                budget -= _decoded_size(page, seen, budget)
+        with PDFIUM_LOCK:
+            try:
+                document = pdfium.PdfDocument(self._payload)
+            except pdfium.PdfiumError:
+                return layout_of_text(self.text())  # pypdf reads what PDFium refuses
+            try:
+                return _layout(document, len(pages))
+            except pdfium.PdfiumError:
+                pass  # a page PDFium cannot load
+            finally:
+                document.close()
+        return layout_of_text(self.text())
 
     @contextmanager
     def _guarded(self, reason: str) -> Iterator[None]:
@@ -115,3 +149,93 @@ class PdfDocument:
             raise
         except _PDF_ERRORS as exc:
             raise Unreadable(f"{reason} ({type(exc).__name__})") from None
+
+
+def _layout(document: pdfium.PdfDocument, pages: int) -> Layout:
+    rows: list[Row] = []
+    sizes: list[tuple[float, float]] = []
+    remaining = MAX_TEXT_CHARS
+    for index in range(min(pages, len(document))):
+        page = document[index]
+        try:
+            words, read = page_words(page, remaining)
+            sizes.append((page.get_width(), page.get_height()))
+        finally:
+            page.close()
+        rows.extend(rows_from_words(words, index))
+        remaining -= read
+        if remaining <= 0:
+            break
+    return Layout(rows, sizes)
+
+
+def _decoded_size(page: PageObject, seen: set[int], budget: int) -> int:
+    """The bytes of every stream PDFium reads for `page`'s text, decoded by pypdf within its
+    per-stream limit; raises Unreadable when they pass `budget` in all. Streams in `seen` (a
+    font shared by all pages) are not decoded again."""
+    total = 0
+    for stream in _text_streams(page, seen):
+        total += len(stream.get_data())
+        if total > budget:
+            raise Unreadable(f"page streams decompress to over {budget} bytes")
+    return total
+
+
+def _text_streams(page: PageObject, seen: set[int]) -> Iterator[StreamObject]:
+    """The page's content streams, and those of the forms and fonts its resources name."""
+    yield from _streams(page.get("/Contents"), seen)
+    yield from _resource_streams(page.get("/Resources"), seen, 0)
+
+
+def _resource_streams(resources: object, seen: set[int], depth: int) -> Iterator[StreamObject]:
+    resources = _resolved(resources)
+    if not isinstance(resources, DictionaryObject) or depth > _MAX_RESOURCE_DEPTH:
+        return
+    for xobject in _values(resources.get("/XObject")):
+        form = _resolved(xobject)
+        if isinstance(form, StreamObject) and form.get("/Subtype") == "/Form":
+            yield from _streams(xobject, seen)
+            yield from _resource_streams(form.get("/Resources"), seen, depth + 1)
+    for font_ref in _values(resources.get("/Font")):
+        font = _resolved(font_ref)
+        if not isinstance(font, DictionaryObject):
+            continue
+        yield from _streams(font.get("/ToUnicode"), seen)
+        for descendant in [font, *(_resolved(d) for d in _values(font.get("/DescendantFonts")))]:
+            descriptor = (
+                _resolved(descendant.get("/FontDescriptor"))
+                if isinstance(descendant, DictionaryObject)
+                else None
+            )
+            if isinstance(descriptor, DictionaryObject):
+                for key in _FONT_FILES:
+                    yield from _streams(descriptor.get(key), seen)
+        for glyph in _values(font.get("/CharProcs")):  # a Type 3 font draws its glyphs
+            yield from _streams(glyph, seen)
+        yield from _resource_streams(font.get("/Resources"), seen, depth + 1)
+
+
+def _streams(value: object, seen: set[int]) -> Iterator[StreamObject]:
+    """The streams `value` is or lists, each once."""
+    items = _resolved(value)
+    for item in items if isinstance(items, ArrayObject) else [value]:
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen:
+                continue
+            seen.add(item.idnum)
+        stream = _resolved(item)
+        if isinstance(stream, StreamObject):
+            yield stream
+
+
+def _values(value: object) -> list[object]:
+    resolved = _resolved(value)
+    if isinstance(resolved, DictionaryObject):
+        return [resolved.raw_get(key) for key in resolved]
+    if isinstance(resolved, ArrayObject):
+        return list(resolved)
+    return []
+
+
+def _resolved(value: object) -> object:
+    return value.get_object() if isinstance(value, IndirectObject) else value

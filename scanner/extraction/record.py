@@ -1,10 +1,36 @@
-"""The fields every reader returns, whatever it read them from."""
+"""The fields every reader returns, whatever it read them from, with how sure it is of each."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
+
+FIELD_NAMES = ("vendor", "invoice_number", "issue_date", "due_date", "total_amount", "currency")
+
+
+@dataclass(frozen=True, slots=True)
+class Found[T]:
+    """A value a reader found and its confidence, 0 (a guess) to 1 (read exactly)."""
+
+    value: T
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Confidence:
+    """How sure the reader is of each field, 0..1; None where the field was not found."""
+
+    vendor: float | None = None
+    invoice_number: float | None = None
+    issue_date: float | None = None
+    due_date: float | None = None
+    total_amount: float | None = None
+    currency: float | None = None
+
+    def as_dict(self) -> dict[str, float | None]:
+        """The confidences by field name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,18 +43,35 @@ class InvoiceFields:
     due_date: date | None = None
     total_amount: Decimal | None = None
     currency: str | None = None
+    confidence: Confidence = field(default_factory=Confidence, compare=False)
 
     def or_else(self, other: InvoiceFields) -> InvoiceFields:
-        """These fields, each missing one taken from `other`."""
+        """These fields, each missing one (with its confidence) taken from `other`."""
+        taken = {
+            name: (getattr(self, name), getattr(self.confidence, name))
+            if _present(getattr(self, name))
+            else (getattr(other, name), getattr(other.confidence, name))
+            for name in FIELD_NAMES
+        }
         return replace(
             self,
-            vendor=self.vendor or other.vendor,
-            invoice_number=self.invoice_number or other.invoice_number,
-            issue_date=self.issue_date or other.issue_date,
-            due_date=self.due_date or other.due_date,
-            total_amount=self.total_amount if self.total_amount is not None else other.total_amount,
-            currency=self.currency or other.currency,
+            **{name: value for name, (value, _) in taken.items()},
+            confidence=Confidence(**{name: score for name, (_, score) in taken.items()}),
         )
+
+    @classmethod
+    def exact(cls, **values: object) -> InvoiceFields:
+        """Fields read exactly (an e-invoice's XML): confidence 1 for each one present."""
+        return cls(
+            **values,  # type: ignore[arg-type]
+            confidence=Confidence(
+                **{name: 1.0 for name in FIELD_NAMES if _present(values.get(name))}
+            ),
+        )
+
+
+def _present(value: object) -> bool:
+    return value is not None and value != ""
 
 
 class Unreadable(Exception):

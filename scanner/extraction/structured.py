@@ -101,7 +101,7 @@ def _cii_fields(root: etree._Element) -> InvoiceFields:
         settlement, ("{*}SpecifiedTradePaymentTerms/{*}DueDateDateTime/{*}DateTimeString",)
     )
     type_code = _text(document, "{*}TypeCode")
-    return InvoiceFields(
+    return InvoiceFields.exact(
         vendor=_text(agreement, "{*}SellerTradeParty/{*}Name"),
         invoice_number=_text(document, "{*}ID"),
         issue_date=_cii_date(_first(document, ("{*}IssueDateTime/{*}DateTimeString",))),
@@ -121,7 +121,7 @@ def _ubl_fields(root: etree._Element, credit: bool) -> InvoiceFields:
     totals = root.find("{*}LegalMonetaryTotal")
     type_code = _text(root, "{*}InvoiceTypeCode") or _text(root, "{*}CreditNoteTypeCode")
     due = _text(root, "{*}DueDate") or _text(root, "{*}PaymentMeans/{*}PaymentDueDate")
-    return InvoiceFields(
+    return InvoiceFields.exact(
         vendor=_text(party, "{*}PartyLegalEntity/{*}RegistrationName")
         or _text(party, "{*}PartyName/{*}Name"),
         invoice_number=_text(root, "{*}ID"),

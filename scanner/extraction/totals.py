@@ -1,147 +1,228 @@
-"""The grand total of an invoice's text: the amount payable, tax included.
+"""The grand total of an invoice: the amount payable, tax included.
 
-Lines are read for a total label and the first amount after it (or on the next line, where PDF
-text puts a table's value under its label). Labels rank:
-3. the amount payable ("Amount due", "Zahlbetrag", "Net à payer", "Total a pagar"), the same
-   rule as for e-invoices: it is what the document asks to be paid, unless it is zero
+Every total-like label's value is read where the layout puts it (after it, to its right, under
+it). Labels rank, by the vocabulary's concepts:
+3. the amount payable ("Amount due", "Zahlbetrag", "Net à payer", "Te betalen", "Do zapłaty"),
+   the same rule as for e-invoices: it is what the document asks to be paid, unless it is zero
    (a paid receipt), when the lower ranks say what the invoice cost;
-2. a total that includes tax ("Grand total", "Gesamtbetrag", "Total TTC", "Importe total");
-1. a bare "Total", "Summe", "Montant".
-Subtotals, net amounts, tax lines, discounts and shipping never count. Within the best rank, a
-candidate that equals a net amount plus a tax amount of the same document wins; else the last
-one, since totals close a document.
+2. a total that includes tax ("Grand total", "Gesamtbetrag", "Total TTC", "Totaal incl. btw",
+   a total whose label names the tax as included);
+1. a bare "Total", "Summe", "Totaal".
+A label that also names a net amount, a tax, a discount, shipping or a prepayment is not a total.
+Within the best rank, a reading that equals a net amount plus a tax amount of the same document
+wins, else the last one (totals close a document). Where a label heads a column of figures
+closed by their sum (a tax breakdown's rows and its total row), the sum is the value; a row of
+figures closed by their sum likewise.
+
+The confidence rises when the total adds up (net + tax, or another rank's reading of the same
+amount) and falls when readings of its rank disagree.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from scanner.extraction.amounts import Money, amounts_in, currencies_in
+from scanner.extraction.currency import ISO_CODES
+from scanner.extraction.labels import Label, find_labels, label_pattern
+from scanner.extraction.layout import Layout
+from scanner.extraction.places import BELOW, LabelAt, Place, cell_labels, cell_places, labels_of
+from scanner.extraction.record import Found
 
-_I = re.IGNORECASE
-_DUE = re.compile(
-    r"\b(?:(?:total|amount|balance)\s+(?:now\s+)?(?:due|payable|to\s+pay)|amount\s+to\s+be\s+paid"
-    r"|payable\s+amount|zahlbetrag|zu\s+zahlen(?:der\s+betrag)?|fälliger\s+betrag"
-    r"|offener\s+betrag|net\s+à\s+payer|montant\s+(?:dû|du|à\s+payer|a\s+payer)|reste\s+à\s+payer"
-    r"|total\s+à\s+payer|total\s+a\s+pagar|importe\s+a\s+pagar|total\s+a\s+abonar)",
-    _I,
-)
-_GRAND = re.compile(
-    r"\b(?:grand\s+total|total\s+amount|invoice\s+total|total\s+(?:\(?\s*)?inc(?:l|luding)?\b"
-    r"|total\s+ttc|montant\s+(?:total\s+)?ttc|total\s+facture|montant\s+total|gesamtbetrag"
-    r"|rechnungsbetrag|rechnungssumme|bruttosumme|bruttobetrag|endbetrag|gesamtsumme"
-    r"|summe\s+brutto|importe\s+total|total\s+factura|total\s+\(?\s*(?:con\s+)?iva\s+incl"
-    r"|(?:amount|total)\s+(?:paid|charged)|payment\s+amount|betrag\s+bezahlt|bezahlter\s+betrag"
-    r"|montant\s+payé|total\s+pagado|importe\s+pagado|order\s+total)",
-    _I,
-)
-_PLAIN = re.compile(r"\b(?:total|summe|gesamt|montant|importe|betrag|amount)\b", _I)
-# Tax included: these words make a total of a line that names a tax.
-_INCLUDED = re.compile(
-    r"\b(?:incl(?:uding|\.)?|inc\.|inkl\.?|einschl\.?|ttc|iva\s+incluido|con\s+iva"
-    r"|toutes\s+taxes|tva\s+comprise|brutto)",
-    _I,
-)
-_NET = re.compile(
-    r"\b(?:sub-?\s?total|zwischensumme|sous-?\s?total|total\s+(?:ht|h\.t\.|hors\s+tax\w*|excl\w*"
-    r"|net\w*|before\s+tax\w*|sin\s+iva|neto)|net\s+(?:total|amount)|netto\w*|nettobetrag"
-    r"|ohne\s+(?:ust|mwst)|montant\s+ht|base\s+imponible|positionssumme|warenwert|net)\b|\bHT\b",
-    _I,
-)
-_TAX = re.compile(
-    r"\b(?:vat|tax|mwst|ust|umsatzsteuer|mehrwertsteuer|steuer\w*|tva|iva|gst|hst|pst|igic)\b", _I
-)
-_OTHER = re.compile(
-    r"\b(?:discount|rabatt|remise|descuento|shipping|versand\w*|livraison|envío|envio|porto"
-    r"|der\s+(?:zuschläge|abschläge)|anzahlung\w*|prepaid|acompte|anticipo|tip|trinkgeld"
-    r"|saved|savings|ersparnis)\b",
-    _I,
-)
-
-
-_ANY_LABEL = re.compile(
-    "|".join(f"(?:{p.pattern})" for p in (_DUE, _GRAND, _PLAIN, _NET, _TAX)), re.IGNORECASE
-)
+DUE, GRAND, PLAIN = 3, 2, 1
+_RANK_CONFIDENCE = {DUE: 0.9, GRAND: 0.85, PLAIN: 0.6}
+_CONFIRMED, _DISPUTED = 0.97, 0.7
+_CENT = Decimal("0.01")
+_TOTAL_CONCEPTS = frozenset({"amount_due", "grand_total", "total"})
+_KIND_CONCEPTS = frozenset({"amount_due", "grand_total", "total", "net", "tax", "other_amount"})
+# A table's header has at least this many cells; under its plain "Total" are line amounts.
+_TABLE_CELLS = 3
+_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
 @dataclass(frozen=True, slots=True)
-class _Candidate:
+class Total:
+    """The total found, with the currency printed by it or in its label (as printed)."""
+
+    amount: Decimal
+    currency: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
     rank: int
-    index: int
+    row: int
     money: Money
+    currency: str | None
+    weight: float
 
 
-def find_total(lines: list[str]) -> Money | None:
-    """The grand total payable among `lines` (see the module's rules), or None."""
-    candidates, nets, taxes = _scan(lines)
-    for rank in (3, 2, 1):
-        ranked = [c for c in candidates if c.rank == rank]
-        if rank == 3:
-            ranked = [c for c in ranked if c.money.amount != 0]
-        if ranked:
-            consistent = [c for c in ranked if _adds_up(c.money.amount, nets, taxes)]
-            return (consistent or ranked)[-1].money
+def find_total(layout: Layout) -> Found[Total] | None:
+    """The grand total payable of the document laid out in `layout` (see the module's rules)."""
+    readings, nets, taxes = _scan(layout)
+    for rank in (DUE, GRAND, PLAIN):
+        ranked = [r for r in readings if r.rank == rank]
+        if rank == DUE:
+            ranked = [r for r in ranked if r.money.amount != 0]
+        if not ranked:
+            continue
+        consistent = [r for r in ranked if _adds_up(r.money.amount, nets, taxes)]
+        best = (consistent or ranked)[-1]
+        confidence = _RANK_CONFIDENCE[rank] * best.weight
+        others = {r.money.amount for r in readings if r is not best}
+        if consistent or best.money.amount in others:
+            confidence = max(confidence, _CONFIRMED)
+        if any(r.money.amount != best.money.amount for r in ranked) and not consistent:
+            confidence *= _DISPUTED
+        return Found(Total(best.money.amount, best.currency), round(confidence, 3))
     return None
 
 
-def document_currency(lines: list[str]) -> str | None:
-    """The currency symbol or code printed most often next to a figure in `lines`."""
-    printed = Counter(currencies_in("\n".join(lines)))
-    return printed.most_common(1)[0][0] if printed else None
+def document_currency(layout: Layout) -> str | None:
+    """The currency symbol or code printed most often next to a figure in the document."""
+    printed: dict[str, int] = {}
+    for currency in currencies_in("\n".join(layout.lines)):
+        printed[currency] = printed.get(currency, 0) + 1
+    return max(printed, key=lambda c: printed[c]) if printed else None
 
 
-def _scan(lines: list[str]) -> tuple[list[_Candidate], list[Decimal], list[Decimal]]:
-    candidates: list[_Candidate] = []
+def _scan(layout: Layout) -> tuple[list[_Reading], list[Decimal], list[Decimal]]:
+    """Every total-like cell's amount, read after all of the cell's labels: "Total € Incl.
+    VAT 681.87" is one label of several words."""
+    readings: list[_Reading] = []
     nets: list[Decimal] = []
     taxes: list[Decimal] = []
-    for index, line in enumerate(lines):
-        if not _ANY_LABEL.search(line):
-            continue  # most lines are items and addresses: no amount of theirs is a total
-        money, label = _labelled_amount(lines, index)
-        if money is None:
+    labels = cell_labels(layout)
+    seen: set[tuple[int, int]] = set()
+    for at in labels_of(layout, _KIND_CONCEPTS):
+        if (at.row, at.cell) in seen:
             continue
-        rank = _rank(label)
-        if rank == 3:  # "Net à payer" is due, not net
-            candidates.append(_Candidate(rank, index, money))
-        elif _NET.search(label):
-            nets.append(money.amount)
-        elif _TAX.search(label) and not _INCLUDED.search(label):
-            taxes.append(money.amount)
-        elif rank and not _OTHER.search(label):
-            candidates.append(_Candidate(rank, index, money))
-    return candidates, nets, taxes
+        seen.add((at.row, at.cell))
+        end = _labels_end(labels[at.row][at.cell], at.label.end)
+        for place in cell_places(layout, at.row, at.cell, end):
+            money = _amount_of(layout, at, place)
+            if money is None:
+                continue
+            context = _label_context(layout, at, place, money)
+            kind = _kind(context)
+            if kind in ("net", "tax"):
+                row_amounts = [m.amount for m in _row_amounts(layout, at, end)]
+                if kind == "net":
+                    nets.append(row_amounts[0] if row_amounts else money.amount)
+                if len(row_amounts) >= 2 or kind == "tax":
+                    # "Steuerbasisbetrag USt. 7 %  275,00  19,25": the base, then the tax
+                    taxes.append(row_amounts[-1] if row_amounts else money.amount)
+            elif isinstance(kind, int):
+                currency = money.currency or _printed_currency(context)
+                readings.append(_Reading(kind, at.row, money, currency, place.weight))
+            break
+    return readings, nets, taxes
 
 
-def _labelled_amount(lines: list[str], index: int) -> tuple[Money | None, str]:
-    """The first amount of line `index` and the text before it; a label alone on its line takes
-    the first amount of the next line, when that line has no label of its own."""
-    line = lines[index]
-    found = amounts_in(line)
-    if found:
-        return found[0], line[: found[0].start]
-    if index + 1 < len(lines) and _rank(line) and len(line) < 60:
-        following = lines[index + 1]
-        below = amounts_in(following)
-        if below and not _rank(following[: below[0].start]) and not _has_words(following):
-            return below[0], line
-    return None, line
+def _row_amounts(layout: Layout, at: LabelAt, end: int) -> list[Money]:
+    """The amounts after a label on its own line: in its cell, then in the cells to its right."""
+    found = []
+    for place in cell_places(layout, at.row, at.cell, end):
+        if place.kind != BELOW:
+            found.extend(amounts_in(place.text))
+    return found
 
 
-def _rank(label: str) -> int:
-    if _DUE.search(label):
-        return 3
-    if _GRAND.search(label):
-        return 2
-    return 1 if _PLAIN.search(label) else 0
+def _labels_end(labels: list[Label], end: int) -> int:
+    """Where the run of labels that ends at or after `end` stops: a label's words may be
+    parted by a currency or a bracket ("Total € Incl. VAT", "Brutto (inkl. USt.)")."""
+    for label in labels:
+        if label.start >= end and label.start - end <= 12:
+            end = label.end
+    return end
 
 
-def _has_words(line: str) -> bool:
-    return re.search(r"[^\W\d_]{4,}", line) is not None
+def _amount_of(layout: Layout, at: LabelAt, place: Place) -> Money | None:
+    """The amount a place holds for the label: the first in it; under a column's head, the sum
+    closing the column; in a row of figures closed by their sum, that sum."""
+    found = amounts_in(place.text)
+    if not found:
+        return None
+    if place.kind == BELOW and _WORD.search(place.text):
+        return None  # under a label stands its value, not a line of an item ("Widget 2 10.00")
+    if place.kind == BELOW:
+        header = layout.rows[at.row]
+        column = _column_below(layout, place)
+        plain = _kind(header.cells[at.cell].text) not in (DUE, GRAND)
+        if plain and len(header.cells) >= _TABLE_CELLS and _closing_sum(column) is None:
+            return None  # a table's "Total" column: line amounts, not the total
+        return _closing_sum(column) or found[0]
+    return _closing_sum(found) or found[0]
+
+
+def _column_below(layout: Layout, place: Place) -> list[Money]:
+    """The first amounts of the cells under each other from `place` down, in its column."""
+    column = [amounts_in(place.text)[0]]
+    row, cell = place.row, place.cell
+    while True:
+        below = layout.below(row, cell)
+        if below is None:
+            return column
+        row, cell = below
+        found = amounts_in(cell.text)
+        if not found:
+            return column
+        column.append(found[0])
+
+
+def _closing_sum(amounts: list[Money]) -> Money | None:
+    """The last of `amounts` when it is the sum of the others (at least two others)."""
+    if len(amounts) < 3:
+        return None
+    if abs(sum((m.amount for m in amounts[:-1]), Decimal(0)) - amounts[-1].amount) <= _CENT:
+        return amounts[-1]
+    return None
+
+
+def _label_context(layout: Layout, at: LabelAt, place: Place, money: Money) -> str:
+    """The label's text that tells what the amount is: the cell up to the amount when both
+    share a cell, else the label's whole cell."""
+    cell = layout.rows[at.row].cells[at.cell]
+    if place.cell is cell:
+        return cell.text[: len(cell.text) - len(place.text) + money.start]
+    return cell.text
+
+
+def _kind(label: str) -> int | str | None:
+    """A label's rank (DUE, GRAND, PLAIN), or "net", "tax", "other", or None."""
+    concepts = {found.concept for found in find_labels(label)}
+    included = label_pattern("tax_included").search(label) is not None
+    if "amount_due" in concepts:
+        return DUE
+    if "net" in concepts:
+        return "net"
+    if "tax" in concepts and not included:
+        return "tax"
+    if "other_amount" in concepts:
+        return "other"
+    if "grand_total" in concepts or ("total" in concepts and included):
+        return GRAND
+    if "total" in concepts:
+        return PLAIN
+    return None
+
+
+@cache
+def _currency_in_label() -> re.Pattern[str]:
+    return re.compile(r"(?:€|£|\$|¥|\b[A-Z]{3}\b)")
+
+
+def _printed_currency(label: str) -> str | None:
+    """A currency the label names ("Total € incl. VAT", "Brutto EUR")."""
+    for match in _currency_in_label().finditer(label):
+        if len(match.group(0)) != 3 or match.group(0) in ISO_CODES:
+            return match.group(0)
+    return None
 
 
 def _adds_up(total: Decimal, nets: list[Decimal], taxes: list[Decimal]) -> bool:
     tax_sums = set(taxes) | ({sum(taxes, Decimal(0))} if len(taxes) > 1 else set())
-    return any(abs(net + tax - total) <= Decimal("0.01") for net in nets for tax in tax_sums)
+    return any(abs(net + tax - total) <= _CENT for net in nets for tax in tax_sums)

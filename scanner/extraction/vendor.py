@@ -1,186 +1,345 @@
-"""Who issued an invoice, when no e-invoice XML names the seller.
+"""Who issued an invoice: the seller the document names, never its buyer.
 
-In order: the sender's display name when it names a company (not "no-reply", not a person, and
-for a forwarded mail the original sender, not the one who forwarded it); else a company name in
-the document's first or last lines (a line with a legal form: GmbH, Ltd, Inc, SARL, S.L., ...),
-skipping the recipient's block; else the name in the sender's domain ("billing@acme.com": Acme).
+Evidence is weighed as a person weighs it:
+- a seller label ("Seller", "Verkäufer", "Lieferant", "Fournisseur", "Leverancier", "Sprzedawca")
+  and the name in its block, or the value of the block's "Name:" label;
+- a company name (a legal form ends it) in the letterhead, in the return-address line printed
+  above the recipient's address window ("Kraxi GmbH · Flugzeugallee 17 · 12345 Papierfeld"),
+  or in the footer beside the VAT id, the register and the bank;
+- the letterhead's first name-like line when no legal form is printed;
+- support for a name: the web and mail domains printed on the page ("www.hetzner.de" supports
+  "Hetzner Online GmbH"), the sender's mail domain, a VAT id or IBAN in the same block, and each
+  further place that prints the same name.
+Names inside a recipient's block (after "Bill to", "Rechnungsempfänger", "Käufer", "Client", ...,
+and under the return-address line) never count. The sender's display name and mail domain are
+the fallback, worth less than any name the page prints.
 """
 
 from __future__ import annotations
 
 import re
-from email.utils import parseaddr
+from collections.abc import Iterator
+from functools import cache
 
+from scanner.extraction.currency import ISO_CODES
+from scanner.extraction.evidence import Candidate, decide
+from scanner.extraction.labels import find_labels, label_pattern, mail_formula_patterns
+from scanner.extraction.layout import Cell, Layout
+from scanner.extraction.parties import (
+    company_pattern,
+    domain_company,
+    is_free_mail,
+    is_person,
+    organisation,
+    sender_company,
+    sender_organisation,
+)
+from scanner.extraction.places import cell_labels, labels_of, opens_with_label
+from scanner.extraction.record import Found
+from scanner.extraction.vendor_blocks import countries, opens_block, recipient_cells, return_lines
 from scanner.extraction.vocabulary import kind_of_name
 
-_LEGAL_FORM = (
-    r"GmbH\s*&\s*Co\.?(?:\s*KG)?|GmbH|gGmbH|mbH|mbB|AG|KG|KGaA|OHG|PartG|a\.\s?G\.|e\.\s?V\.|e\.\s?K\."
-    r"|UG(?:\s*\(haftungsbeschränkt\))?|GbR|Ltd\.?|Limited|Pty\.?\s+Ltd\.?|Inc\.?|LLC|L\.L\.C\.|LLP"
-    r"|PLC|plc|Corp\.?|Corporation|Co\.|Company|K\.K\.|SARL|S\.A\.R\.L\.|SAS|S\.A\.S\.|SASU|EURL"
-    r"|SNC|SCP|SA|S\.A\.|SE|SCI|SRL|S\.R\.L\.|et\s+Cie|&\s+Cie|S\.L\.P\.|S\.L\.U?\.?|SLU?|S\.L\.N\.E\."
-    r"|S\.Coop\.|BV|B\.V\.|NV|N\.V\.|Oy|AB|ApS|A/S|AS|S\.p\.A\.|S\.r\.l\."
+SELLER_LABEL, RETURN_LINE, LETTERHEAD, FOOTER, NAME_ONLY, BODY = 0.9, 0.75, 0.7, 0.65, 0.45, 0.3
+SIGNATURE, SENDER_NAME, SENDER_DOMAIN, SENDER_OF_BODY = 0.55, 0.4, 0.25, 0.8
+# Shares of what a score lacks below 1 that each kind of support adds.
+DOMAIN_SUPPORT, SENDER_SUPPORT, REGISTER_SUPPORT = 0.5, 0.3, 0.2
+# Where the letterhead and the footer are, as shares of the page's height.
+_HEAD, _FOOT = 0.25, 0.8
+_TEXT_EDGE_ROWS = 15
+# Small words inside a name ("Au bon moulin", "Bakker en Zonen", "Maison du Pain").
+_JOINERS = frozenset(
+    "& + and und et en y e i og och di da de du des del della der den van von la le les "
+    "au aux bon".split()
 )
-_COMPANY = re.compile(rf"(?P<name>[A-ZÄÖÜÉ0-9][\w&.,'’\- ]{{0,60}}?\s(?:{_LEGAL_FORM}))(?![\w])")
-_GENERIC = re.compile(
-    r"\b(?:no[-_. ]?reply|do[-_. ]?not[-_. ]?reply|ne\s+pas\s+répondre|nicht\s+antworten"
-    r"|no\s+responder|notifications?|billing|invoices?|invoicing"
-    r"|receipts?|payments?|accounts?|accounting|buchhaltung|rechnung(?:en)?|rechnungsstelle"
-    r"|facturation|factures?|facturas?|facturación|support|service|customer\s+service|team"
-    r"|info|admin|mailer[-_ ]daemon|postmaster|hello|contact|kundenservice|sales|orders?)\b",
-    re.IGNORECASE,
+# Cells starting within this many points of each other stand in one column.
+_COLUMN_TOLERANCE = 15.0
+_SEPARATORS = re.compile(r"\s*[·•●|–]\s*|\s{3,}|\s+-\s+|\t")
+_DOMAIN = re.compile(
+    r"(?:@|\bwww\.|https?://(?:www\.)?)([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})", re.I
 )
-_RECIPIENT = re.compile(
-    r"\b(?:bill(?:ed)?\s+to|invoice\s+to|ship\s+to|sold\s+to|customer|client|kunde|empfänger"
-    r"|rechnungsempfänger|rechnungsadresse|lieferadresse|käufer|destinataire|facturé\s+à"
-    r"|cliente|facturar\s+a)\b",
-    re.IGNORECASE,
-)
-_FREE_MAIL = frozenset(
-    "gmail googlemail yahoo hotmail outlook live msn icloud me mac aol gmx web t-online "
-    "freenet posteo mailbox proton protonmail orange free laposte sfr wanadoo yandex mail zoho "
-    # Reserved for examples (RFC 2606): they name no one.
-    "example test invalid localhost".split()
-)
-_PERSON = re.compile(
-    r"(?:[A-ZÄÖÜÉÁ][a-zäöüßéèáíóúñç'-]+|[A-Z]\.)(?:\s+[A-ZÄÖÜÉÁ][a-zäöüßéèáíóúñç'-]+){1,2}"
-)
-# Frequent first names of the four languages' countries: a display name that starts with one
-# and reads like a name ("Anna Muster") is a person, even where the domain carries the surname.
-_FIRST_NAMES = frozenset(
-    "james john robert michael william david richard joseph thomas charles mary patricia jennifer "
-    "linda elizabeth barbara susan jessica sarah karen emma olivia sophie rebecca lucy anna "
-    "peter paul mark daniel matthew andrew chris christopher tom oliver jack harry george "
-    "hans klaus jürgen michael stefan andreas thomas markus frank uwe jan tim lukas jonas "
-    "maria ursula monika petra sabine julia katrin jana laura lena lea hannah marie anja "
-    "jean pierre michel philippe alain nicolas françois luc julien antoine louis "
-    "sophie isabelle nathalie catherine camille claire juliette chloé manon élodie "
-    "josé antonio manuel francisco javier carlos jesús miguel pedro pablo alejandro luis "
-    "carmen lucía lucia ana isabel pilar dolores elena cristina marta sara paula".split()
-)
-# "Receipt from Notion Labs, Inc.": the company is what follows.
-_INTRODUCTION = re.compile(
-    r"^(?:(?:your\s+)?(?:receipt|invoice|bill|payment)\s+(?:from|to)|(?:rechnung|quittung|beleg)"
-    r"\s+von|(?:facture|reçu)\s+de|(?:factura|recibo)\s+de|thanks?\s+(?:you\s+)?for\s+\w+\s+with"
-    r"|danke\s+für\s+\w+\s+\w+\s+bei|merci\s+pour\s+\w+\s+\w+\s+chez)\s+",
-    re.IGNORECASE,
-)
-_EDGE_LINES = 15
-# A recipient's block: the label, a name, a street, a town and a country.
-_RECIPIENT_LINES = 5
-_CLOSING = re.compile(
-    r"^\s*(?:(?:kind|best|warm)\s+regards|regards|best|thanks|thank\s+you|sincerely|cheers"
-    r"|(?:mit\s+)?(?:freundlichen|besten|viele|herzliche|liebe)\s+grüßen?|(?:viele\s+)?grüße"
-    r"|(?:bien\s+)?cordialement|salutations(?:\s+distinguées)?|bien\s+à\s+vous|merci"
-    r"|(?:un\s+)?saludos?|atentamente|cordialmente|gracias)\b[^\n]{0,30}$",
-    re.IGNORECASE,
-)
-_GREETING = re.compile(
-    r"^(?:hello|hi|dear|hallo|guten|sehr|liebe|lieber|bonjour|madame|monsieur|hola|estimad[oa]"
-    r"|buenos|buenas)\b",
-    re.IGNORECASE,
-)
-_JOINERS = frozenset({"&", "und", "and", "et", "y", "de", "du", "des", "del", "la", "le", "von"})
+_WEB_NAME = re.compile(r"[a-z0-9][a-z0-9-]{2,}\.(?:com|net|org|io|co|de|fr|nl|eu|it|es)", re.I)
+_ADDRESS = re.compile(r"^\d{4,5}\s|\b\d{1,4}[a-z]?$|^\d+\s*[-/]?\s*\d*$", re.IGNORECASE)
 
 
-def sender_company(sender: str) -> str | None:
-    """The sender's display name when it names a company; None for persons and role names."""
-    name, address = parseaddr(sender)
-    name = " ".join(name.replace('"', " ").split())
-    local, _, domain = address.lower().partition("@")
-    if " via " in name.lower():
-        return None  # "Jane via Group": a person writing through a list
-    if _COMPANY.fullmatch(name):
+def find_vendor(layout: Layout, sender: str = "", *, body: bool = False) -> Found[str] | None:
+    """The seller of the document laid out in `layout` (see the module's rules), else the
+    company the sender's name or domain names. A mail's own body (`body`) is the sender's text:
+    there the sender's company name counts first."""
+    excluded = recipient_cells(layout)
+    candidates = [
+        *_seller_labelled(layout, excluded),
+        *_companies(layout, excluded),
+        *_letterhead(layout, excluded),
+        *_signature(layout),
+    ]
+    domains = _printed_domains(layout, excluded)
+    own = sender_organisation(sender)
+    supported = [_supported(layout, c, domains, own) for c in candidates]
+    fallback = sender_company(sender)
+    if fallback:
+        score = SENDER_OF_BODY if body else SENDER_NAME
+        supported.append(Candidate(fallback, score, len(layout.rows)))
+    elif not supported and domain_company(sender):
+        supported.append(Candidate(domain_company(sender) or "", SENDER_DOMAIN, len(layout.rows)))
+    return decide(supported, key=normal_name)
+
+
+def normal_name(name: str) -> str:
+    """A name compared without case, punctuation and spacing."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def _seller_labelled(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:
+    """The name under or after each seller label."""
+    for at in labels_of(layout, frozenset({"seller"})):
+        cell = layout.rows[at.row].cells[at.cell]
+        if not opens_block(cell.text, at.label.start, at.label.end):
+            continue  # "Lieferant GmbH" is a name, "Steuerbevollmächtigter des Verkäufers" no head
+        rest = cell.text[at.label.end :].strip(" :")
+        if rest:
+            name = _name_in(rest)
+            if name:
+                yield Candidate(name, SELLER_LABEL, at.row)
+            continue
+        for row_index, below in _block_below(layout, at.row, cell):
+            place = (row_index, layout.rows[row_index].cells.index(below))
+            if place in excluded:
+                break  # the recipient's block begins
+            name = _block_name(layout, row_index, below)
+            if name:
+                yield Candidate(name, SELLER_LABEL, row_index)
+                break
+
+
+def _block_below(layout: Layout, row: int, cell: Cell) -> Iterator[tuple[int, Cell]]:
+    """The cells of the block under `cell`: the next rows' cells in its column, until a gap."""
+    index = row
+    for _ in range(8):
+        found = layout.below(index, cell)
+        if found is None:
+            return
+        index, cell = found
+        yield index, cell
+
+
+def _block_name(layout: Layout, row: int, cell: Cell) -> str | None:
+    """A block row's name: the value of a "Name:" label, or the row itself when name-like."""
+    labels = cell_labels(layout)[row][layout.rows[row].cells.index(cell)]
+    if labels and labels[0].concept == "name":
+        value = cell.text[labels[0].end :].strip(" :")
+        if value:
+            return _name_in(value, whole=True)
+        right = layout.rows[row].cells
+        position = right.index(cell)
+        if position + 1 >= len(right):
+            return None
+        name = _name_in(right[position + 1].text, whole=True)
+        return _joined_with_line_above(layout, row, right[position + 1], name) if name else None
+    row_cells = layout.rows[row].cells
+    position = row_cells.index(cell)
+    if position + 1 < len(row_cells) and row_cells[position + 1].text.startswith(":"):
+        return None  # "Nummer  : 12345676": a label whose colon stands apart
+    if opens_with_label(layout, row, cell):
+        return None
+    return _name_in(cell.text)
+
+
+def _companies(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:
+    """Company names at the start of a cell or of a part of it, scored by where they stand."""
+    returns = return_lines(layout)
+    for row_index, row in enumerate(layout.rows):
+        top = layout.relative_top(row_index)
+        for cell_index, cell in enumerate(row.cells):
+            if (row_index, cell_index) in excluded:
+                continue
+            for part in _parts(cell.text):
+                part = _introduced(part)
+                match = company_pattern().match(part)
+                if match is None or len(part.split()) > 10:
+                    continue
+                name = _joined_with_line_above(layout, row_index, cell, match["name"].strip())
+                if (row_index, cell_index) in returns:
+                    score = RETURN_LINE
+                elif _in_head(layout, row_index, top):
+                    score = LETTERHEAD
+                elif _in_foot(layout, row_index, top):
+                    score = FOOTER
+                else:
+                    score = BODY
+                yield Candidate(name, score, row_index)
+                break
+
+
+def _letterhead(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:
+    """The first part of each return-address line, and the top name-like cell of each column
+    of the head that no company name tops (a letterhead without a legal form: "CRONUS DE")."""
+    for row_index, cell_index in sorted(return_lines(layout)):
+        first = _parts(layout.rows[row_index].cells[cell_index].text)[0]
+        name = _name_in(first)
+        if name:
+            yield Candidate(name, RETURN_LINE, row_index)
+    columns: list[float] = []
+    for row_index, row in enumerate(layout.rows):
+        if not _in_head(layout, row_index, layout.relative_top(row_index)):
+            break
+        for cell_index, cell in enumerate(row.cells):
+            if any(abs(cell.x0 - x) < _COLUMN_TOLERANCE for x in columns):
+                continue
+            if (row_index, cell_index) in excluded or opens_with_label(layout, row_index, cell):
+                continue
+            name = _name_in(cell.text)
+            if name is None:
+                continue
+            columns.append(cell.x0)
+            if not company_pattern().match(name):  # a company's name _companies reads
+                yield Candidate(name, NAME_ONLY, row_index)
+
+
+def _signature(layout: Layout) -> Iterator[Candidate[str]]:
+    """The company under a mail's closing formula ("Kind regards,\\nJane Doe\\nAcme Studio"):
+    the first line there that reads like a name and not like a person's."""
+    if layout.positioned:
+        return
+    closing, _ = mail_formula_patterns()
+    lines = layout.lines
+    closings = [i for i, line in enumerate(lines) if closing.match(line)]
+    if closings:
+        for index in range(closings[-1] + 1, min(closings[-1] + 4, len(lines))):
+            name = _name_in(lines[index])
+            if name:
+                yield Candidate(name, SIGNATURE, index)
+                return
+
+
+def _supported(
+    layout: Layout, candidate: Candidate[str], domains: set[str], own: str | None
+) -> Candidate[str]:
+    """The candidate with what supports it added to its score."""
+    compact = normal_name(candidate.value)
+    score = candidate.score
+    if any(_names_domain(compact, domain) for domain in domains):
+        score += (1 - score) * DOMAIN_SUPPORT
+    if own and _names_domain(compact, own):
+        score += (1 - score) * SENDER_SUPPORT
+    if _near_register(layout, candidate.order):
+        score += (1 - score) * REGISTER_SUPPORT
+    return Candidate(candidate.value, min(score, 1.0), candidate.order)
+
+
+def _names_domain(compact: str, domain: str) -> bool:
+    """Whether a name (without spaces and case) is the one a domain's name stands for:
+    "hetzneronlinegmbh" for hetzner, "aubonmoulinsarl" for aubonmoulin."""
+    return domain in compact or (len(compact) >= 4 and domain.startswith(compact[:6]))
+
+
+def _near_register(layout: Layout, row: int) -> bool:
+    """Whether a VAT id, a register or a bank account is printed in the rows around `row`."""
+    concepts = frozenset({"tax_id", "bank"})
+    for index in range(max(0, row - 2), min(len(layout.rows), row + 5)):
+        for labels in cell_labels(layout)[index]:
+            if any(label.concept in concepts for label in labels):
+                return True
+    return False
+
+
+def _printed_domains(layout: Layout, excluded: set[tuple[int, int]]) -> set[str]:
+    """The registrable names of the web and mail domains printed outside recipient blocks."""
+    found = set()
+    for row_index, row in enumerate(layout.rows):
+        for cell_index, cell in enumerate(row.cells):
+            if (row_index, cell_index) in excluded:
+                continue
+            for match in _DOMAIN.finditer(cell.text):
+                name = organisation(match[1])
+                if len(name) >= 3 and not is_free_mail(name):
+                    found.add(name)
+    return found
+
+
+def _joined_with_line_above(layout: Layout, row_index: int, cell: Cell, name: str) -> str:
+    """A company name that begins on the line above ("MVM Musterhafter" / "Versicherungsverein
+    Musterstadt a.G."): the two lines joined when the first is name-like and in the same column."""
+    if row_index == 0 or not cell.text.startswith(name):
         return name
-    cleaned = " ".join(_GENERIC.sub(" ", name).split()).strip(" -|:,")
-    if not cleaned or not re.search(r"[^\W\d_]", cleaned):
-        return None
-    tokens = [t for t in re.split(r"[^\w]+", cleaned.lower()) if len(t) >= 3]
-    if _is_person(cleaned) or (_PERSON.fullmatch(cleaned) and any(t in local for t in tokens)):
-        return None
-    if any(token in domain for token in tokens):
-        return cleaned
-    if _organisation(domain) in _FREE_MAIL:
-        return None
-    return None if _PERSON.fullmatch(cleaned) else cleaned
+    above_row, row = layout.rows[row_index - 1], layout.rows[row_index]
+    if above_row.page != row.page or row.top - above_row.bottom > 0.8 * row.height:
+        return name
+    for above in above_row.cells:
+        if abs(above.x0 - cell.x0) < 3 and _name_in(above.text) == above.text:
+            if not company_pattern().match(above.text) and len(above.text.split()) <= 4:
+                return f"{above.text} {name}"
+    return name
 
 
-def from_person(sender: str) -> bool:
-    """Whether a person wrote from this address (a colleague, a freelancer), not a system."""
-    name, address = parseaddr(sender)
-    local, _, domain = address.lower().partition("@")
-    name = " ".join(name.replace('"', " ").split())
-    tokens = [t for t in re.split(r"[^\w]+", name.lower()) if len(t) >= 3]
-    if _is_person(name) or (_PERSON.fullmatch(name) and any(t in local for t in tokens)):
+def _name_in(text: str, whole: bool = False) -> str | None:
+    """`text` as a name: a company's, or a few words with no figures, labels or addresses;
+    `whole` keeps what follows a legal form ("Musterbetrieb AG Demodaten", a label's value)."""
+    if text.rstrip().endswith(":"):
+        return None  # a label
+    text = " ".join(_introduced(text).split()).strip(" ,;")
+    if _WEB_NAME.fullmatch(text):
+        return text  # a brand that is its domain ("weclapp.com")
+    match = company_pattern().match(text)
+    if match and len(match["name"].split()) <= 10:
+        if whole and len(text.split()) <= 10 or _name_continues(text[match.end() :]):
+            return text
+        return match["name"].strip()
+    words = text.split()
+    if not 1 <= len(words) <= 6 or len(text) > 60 or any(c in text for c in ":@/!?"):
+        return None
+    if sum(c.isdigit() for c in text) > 2 or _ADDRESS.search(text) or text in countries():
+        return None
+    if text.upper() in ISO_CODES or text.upper() == text and len(text) <= 3:
+        return None  # a currency code or an abbreviation
+    if is_person(text) or not all(w[0].isupper() or w in _JOINERS for w in words):
+        return None
+    if text.endswith(".") and not text.endswith((" Co.", " Inc.", " Ltd.")):
+        return None  # a sentence
+    _, greeting = mail_formula_patterns()
+    if greeting.match(text) or _has_label(text):
+        return None
+    return text
+
+
+def _name_continues(rest: str) -> bool:
+    """Whether what follows a legal form still belongs to the name: one or two capitalised
+    words without figures or labels ("Rohstoff AG Salzgitter", "Musterbetrieb AG Demodaten")."""
+    words = rest.split()
+    return (
+        1 <= len(words) <= 2
+        and all(word[0].isupper() and word.isalpha() for word in words)
+        and not _has_label(rest)
+        and rest.strip() not in countries()
+    )
+
+
+def _has_label(text: str) -> bool:
+    if label_pattern("number").fullmatch(text) or kind_of_name(text) is not None:
         return True
-    return _organisation(domain) in _FREE_MAIL and not _GENERIC.search(local)
+    return bool(find_labels(text))
 
 
-def domain_company(sender: str) -> str | None:
-    """A company name read from the sender's domain, None for free-mail providers."""
-    _, address = parseaddr(sender)
-    organisation = _organisation(address.lower().partition("@")[2])
-    if not organisation or organisation in _FREE_MAIL:
-        return None
-    return " ".join(part.capitalize() for part in re.split(r"[-_]+", organisation) if part)
+@cache
+def _introduction() -> re.Pattern[str]:
+    return re.compile(rf"^(?:{label_pattern('introduction').pattern})\s+", re.IGNORECASE)
 
 
-def document_company(lines: list[str]) -> str | None:
-    """A company name with its legal form in a document's first or last lines, not the
-    recipient's (the lines after a "Bill to" label); else the letterhead: a first line that
-    is only a name."""
-    recipient: set[int] = set()
-    for index, line in enumerate(lines):
-        if _RECIPIENT.search(line):
-            recipient.update(range(index, index + _RECIPIENT_LINES))
-    head = [line for i, line in enumerate(lines[:_EDGE_LINES]) if i not in recipient]
-    start = max(_EDGE_LINES, len(lines) - _EDGE_LINES)
-    tail = [line for i, line in enumerate(lines[start:], start) if i not in recipient]
-    for line in head + tail[::-1]:
-        for part in re.split(r"\s*[·•|–]\s*|\t|\s{3,}", line):
-            match = _COMPANY.match(_INTRODUCTION.sub("", part.strip()))
-            if match:
-                return match["name"].strip()
-    return _signature(lines) or (head[0].strip() if head and _name_like(head[0]) else None)
+def _introduced(text: str) -> str:
+    """ "Receipt from Notion Labs, Inc.": the company is what follows."""
+    return _introduction().sub("", text.strip())
 
 
-def _signature(lines: list[str]) -> str | None:
-    """The company under a mail's closing formula ("Kind regards,\nJane Doe\nAcme Studio"): the
-    first line there that reads like a name and not like a person's."""
-    closings = [i for i, line in enumerate(lines) if _CLOSING.match(line)]
-    if not closings:
-        return None
-    for line in lines[closings[-1] + 1 : closings[-1] + 4]:
-        if _name_like(line) and not _is_person(line.strip()):
-            return line.strip()
-    return None
+def _parts(text: str) -> list[str]:
+    return [part.strip() for part in _SEPARATORS.split(text) if part.strip()] or [text]
 
 
-def _name_like(line: str) -> bool:
-    """A letterhead or signature line: a few capitalised words, no digits, no label, no
-    greeting."""
-    line = line.strip()
-    words = line.split()
-    if not 1 <= len(words) <= 6 or any(c.isdigit() or c in ":@/,!?" for c in line):
-        return False
-    if kind_of_name(line) is not None or _GREETING.match(line):
-        return False
-    return all(word[0].isupper() or word in _JOINERS for word in words)
+def _in_head(layout: Layout, row_index: int, top: float) -> bool:
+    if not layout.positioned:
+        return row_index < _TEXT_EDGE_ROWS
+    return layout.rows[row_index].page == 0 and top < _HEAD
 
 
-def _is_person(name: str) -> bool:
-    return bool(_PERSON.fullmatch(name)) and name.split()[0].lower() in _FIRST_NAMES
-
-
-def top_level_domain(sender: str) -> str | None:
-    """The top-level domain of the sender's address ("de" for billing@acme.de)."""
-    _, address = parseaddr(sender)
-    domain = address.rpartition("@")[2].lower().rstrip(".")
-    return domain.rpartition(".")[2] or None if "." in domain else None
-
-
-def _organisation(domain: str) -> str:
-    """The registrable name of a domain: "acme" for mail.acme.co.uk."""
-    labels = [label for label in domain.split(".") if label]
-    if len(labels) >= 3 and labels[-2] in {"co", "com", "org", "net", "ac", "gov"}:
-        return labels[-3]
-    return labels[-2] if len(labels) >= 2 else ""
+def _in_foot(layout: Layout, row_index: int, top: float) -> bool:
+    if not layout.positioned:
+        return row_index >= max(_TEXT_EDGE_ROWS, len(layout.rows) - _TEXT_EDGE_ROWS)
+    return top > _FOOT

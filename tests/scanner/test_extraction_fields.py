@@ -12,6 +12,7 @@ from scanner.extraction.currency import codes_in, iso_currency
 from scanner.extraction.dates import DATE, day_first, parse_date
 from scanner.extraction.fields import TextHints, read_text_fields, text_lines
 from scanner.extraction.language import language_of
+from scanner.extraction.layout import layout_of_text
 from scanner.extraction.numbers import find_number
 from scanner.extraction.record import InvoiceFields
 from scanner.extraction.totals import find_total
@@ -188,7 +189,8 @@ def test_day_first(
     ],
 )
 def test_invoice_number(text: str, number: str | None) -> None:
-    assert find_number(text.split("\n")) == number
+    found = find_number(layout_of_text(text))
+    assert (found.value if found else None) == number
 
 
 @pytest.mark.parametrize(
@@ -202,7 +204,8 @@ def test_invoice_number(text: str, number: str | None) -> None:
     ],
 )
 def test_invoice_number_from_subject(subject: str, number: str | None) -> None:
-    assert find_number([], subject) == number
+    found = find_number(layout_of_text(""), subject)
+    assert (found.value if found else None) == number
 
 
 @pytest.mark.parametrize(
@@ -233,8 +236,8 @@ def test_invoice_number_from_subject(subject: str, number: str | None) -> None:
     ],
 )
 def test_grand_total(text: str, total: str) -> None:
-    money = find_total(text.split("\n"))
-    assert money is not None and money.amount == Decimal(total)
+    found = find_total(layout_of_text(text))
+    assert found is not None and found.value.amount == Decimal(total)
 
 
 @pytest.mark.parametrize(
@@ -248,7 +251,7 @@ def test_grand_total(text: str, total: str) -> None:
     ],
 )
 def test_no_grand_total(text: str) -> None:
-    assert find_total(text.split("\n")) is None
+    assert find_total(layout_of_text(text)) is None
 
 
 def fields(text: str, subject: str = "", tld: str | None = None) -> InvoiceFields:
@@ -261,21 +264,38 @@ LANGUAGE_DOCS = [
         "Due date: April 4, 2026\nSubtotal $100.00\nTax (8%) $8.00\nTotal $108.00\n",
         "com",
         InvoiceFields(
-            None, "INV-2026-0042", date(2026, 3, 5), date(2026, 4, 4), Decimal("108.00"), "USD"
+            "ACME Hosting Ltd",
+            "INV-2026-0042",
+            date(2026, 3, 5),
+            date(2026, 4, 4),
+            Decimal("108.00"),
+            "USD",
         ),
     ),
     (
         "Pinecrest Software, Inc.\nInvoice No. PS-1\nInvoice date 03/05/2026\n"
         "Due date 04/04/2026\nTotal $1,299.00\n",
         "example",
-        InvoiceFields(None, "PS-1", date(2026, 3, 5), date(2026, 4, 4), Decimal("1299.00"), "USD"),
+        InvoiceFields(
+            "Pinecrest Software, Inc.",
+            "PS-1",
+            date(2026, 3, 5),
+            date(2026, 4, 4),
+            Decimal("1299.00"),
+            "USD",
+        ),
     ),
     (
         "Northgate Ltd\nInvoice #: INV-558213\nDate: 09/06/2026\nPayment due: 09/07/2026\n"
         "Net amount £281.17\nTax 20 % £56.23\nAmount due £337.40\n",
         "example",
         InvoiceFields(
-            None, "INV-558213", date(2026, 6, 9), date(2026, 7, 9), Decimal("337.40"), "GBP"
+            "Northgate Ltd",
+            "INV-558213",
+            date(2026, 6, 9),
+            date(2026, 7, 9),
+            Decimal("337.40"),
+            "GBP",
         ),
     ),
     (
@@ -284,7 +304,12 @@ LANGUAGE_DOCS = [
         "Gesamtbetrag 1.190,00 €\nZahlbar bis 04.04.2026\n",
         "de",
         InvoiceFields(
-            None, "RE-2026-17", date(2026, 3, 5), date(2026, 4, 4), Decimal("1190.00"), "EUR"
+            "Muster GmbH",
+            "RE-2026-17",
+            date(2026, 3, 5),
+            date(2026, 4, 4),
+            Decimal("1190.00"),
+            "EUR",
         ),
     ),
     (
@@ -292,7 +317,12 @@ LANGUAGE_DOCS = [
         "Total HT 1 000,00 €\nTVA 20 % 200,00 €\nTotal TTC 1 200,00 €\n",
         "fr",
         InvoiceFields(
-            None, "F-2026-001", date(2026, 6, 3), date(2026, 7, 3), Decimal("1200.00"), "EUR"
+            "Dupont SARL",
+            "F-2026-001",
+            date(2026, 6, 3),
+            date(2026, 7, 3),
+            Decimal("1200.00"),
+            "EUR",
         ),
     ),
     (
@@ -300,37 +330,46 @@ LANGUAGE_DOCS = [
         "Fecha de vencimiento: 04/04/2026\nBase imponible 100,00 €\nIVA 21% 21,00 €\n"
         "Total a pagar 121,00 €\n",
         "es",
-        InvoiceFields(None, "A-0042", date(2026, 3, 5), date(2026, 4, 4), Decimal("121.00"), "EUR"),
+        InvoiceFields(
+            "Ejemplo S.L.", "A-0042", date(2026, 3, 5), date(2026, 4, 4), Decimal("121.00"), "EUR"
+        ),
     ),
     (
         "Alpenblick AG\nInvoice No. AB-1\nInvoice date 01/09/2026\nDue date 30/09/2026\n"
         "Subtotal CHF 5'112.50\nVAT 8.1 % CHF 414.11\nTotal CHF 5'526.61\n",
         "example",
-        InvoiceFields(None, "AB-1", date(2026, 9, 1), date(2026, 9, 30), Decimal("5526.61"), "CHF"),
+        InvoiceFields(
+            "Alpenblick AG", "AB-1", date(2026, 9, 1), date(2026, 9, 30), Decimal("5526.61"), "CHF"
+        ),
     ),
     (
         "Sakura K.K.\nInvoice No. SDT-1\nInvoice date 2026-10-05\nDue date 2026-10-31\n"
         "Subtotal ¥12,600\nTax 10 % ¥1,260\nTotal ¥13,860\n",
         "example",
         InvoiceFields(
-            None, "SDT-1", date(2026, 10, 5), date(2026, 10, 31), Decimal("13860"), "JPY"
+            "Sakura K.K.", "SDT-1", date(2026, 10, 5), date(2026, 10, 31), Decimal("13860"), "JPY"
         ),
     ),
     (
         "Maple Leaf Print Co.\nInvoice No. MLP-1\nInvoice date 2026-08-04\n"
         "Subtotal $100.00\nHST 13 % $13.00\nTotal $113.00\nAll amounts in CAD.\n",
         "example",
-        InvoiceFields(None, "MLP-1", date(2026, 8, 4), None, Decimal("113.00"), "CAD"),
+        InvoiceFields(
+            "Maple Leaf Print Co.", "MLP-1", date(2026, 8, 4), None, Decimal("113.00"), "CAD"
+        ),
     ),
     (
         "Büro GmbH\nRechnungsnummer 77\nDatum 05.03.2026\nWährung: EUR\n"
         "Zwischensumme 100,00\nMwSt. 19,00\nGesamtbetrag 119,00\nZahlbar innerhalb von 14 Tagen.\n",
         "de",
-        InvoiceFields(None, "77", date(2026, 3, 5), date(2026, 3, 19), Decimal("119.00"), "EUR"),
+        InvoiceFields(
+            "Büro GmbH", "77", date(2026, 3, 5), date(2026, 3, 19), Decimal("119.00"), "EUR"
+        ),
     ),
 ]
 
 
+# The vendor is read from the document too: each opens with the seller's name.
 @pytest.mark.parametrize(("text", "tld", "expected"), LANGUAGE_DOCS)
 def test_fields_of_a_document(text: str, tld: str, expected: InvoiceFields) -> None:
     assert fields(text, tld=tld) == expected

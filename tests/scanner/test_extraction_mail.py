@@ -237,7 +237,7 @@ def test_forwarded_mail_with_a_pdf() -> None:
     [found] = invoices_of(forward(inner, "WG: Rechnung R0018823941"))
     assert (found.attachment_name, found.vendor, found.total_amount) == (
         "Hetzner.pdf",
-        "Hetzner",
+        "Hetzner Online GmbH",  # as the invoice prints it, not the forwarder's nor the sender's
         Decimal("62.01"),
     )
 
@@ -275,17 +275,35 @@ def test_inline_forward_takes_the_original_sender() -> None:
 
 
 @pytest.mark.parametrize(
+    "sender",
+    [
+        '"Hetzner Online GmbH" <billing@hetzner.example>',
+        "Uber Receipts <noreply@uber.example>",
+        "no-reply <no-reply@hetzner.example>",
+        "Julia Becker <j.becker@weber-druck.example>",
+        '"Your invoice" <noreply@mailer.example>',
+    ],
+)
+def test_the_seller_the_document_names_comes_before_the_sender(sender: str) -> None:
+    [found] = invoices_of(mail("Rechnung", pdfs=(("r.pdf", make_pdf(DE)),), sender=sender))
+    assert found.vendor == "Hetzner Online GmbH"
+
+
+@pytest.mark.parametrize(
     ("sender", "vendor"),
     [
         ('"Hetzner Online GmbH" <billing@hetzner.example>', "Hetzner Online GmbH"),
         ("Uber Receipts <noreply@uber.example>", "Uber"),
-        ("no-reply <no-reply@hetzner.example>", "Hetzner Online GmbH"),
-        ("Julia Becker <j.becker@weber-druck.example>", "Hetzner Online GmbH"),
-        ("Anna Muster <praxis@physio-muster.example>", "Hetzner Online GmbH"),
+        ("no-reply <no-reply@hetzner.example>", "Hetzner"),
+        ("Julia Becker <j.becker@weber-druck.example>", "Weber Druck"),
+        ("Anna Muster <praxis@physio-muster.example>", "Physio Muster"),
     ],
 )
-def test_vendor_rules(sender: str, vendor: str) -> None:
-    [found] = invoices_of(mail("Rechnung", pdfs=(("r.pdf", make_pdf(DE)),), sender=sender))
+def test_vendor_rules_for_a_document_that_names_no_seller(sender: str, vendor: str) -> None:
+    """A scanned PDF (no text): the sender's company name, else its mail domain's name."""
+    [found] = invoices_of(
+        mail("Rechnung 2026-17", pdfs=(("scan.pdf", make_pdf("")),), sender=sender)
+    )
     assert found.vendor == vendor
 
 

@@ -1,0 +1,115 @@
+"""Where a label's value is: after it in its cell, in a cell to its right, or under it.
+
+Every cell's labels are found once per layout (`cell_labels`). A label's places are read in the
+order a person reads them; a reader takes the first place whose text holds a value of its kind.
+A cell that opens with a label of its own is never a value: a header row's next cell is the
+next column's label, and what stands under it belongs to that column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import cast
+
+from scanner.extraction.labels import Label, find_labels
+from scanner.extraction.layout import Cell, Layout
+from scanner.extraction.parties import company_pattern
+
+SAME, RIGHT, BELOW = "same", "right", "below"
+# How much a place says that its value is the label's: after the label in its own cell it
+# surely is; a cell to the right or under it could belong to another block.
+PLACE_WEIGHT = {SAME: 1.0, RIGHT: 0.95, BELOW: 0.85}
+# Cells to the right of a label that may hold its value (a label, a filler, the value).
+_RIGHT_CELLS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class LabelAt:
+    """A label found in a layout: its row, its cell in that row, and where in the cell."""
+
+    row: int
+    cell: int
+    label: Label
+
+    @property
+    def concept(self) -> str:
+        return self.label.concept
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Text where a label's value may be, and which kind of place it is."""
+
+    text: str
+    kind: str
+    row: int
+    cell: Cell
+
+    @property
+    def weight(self) -> float:
+        return PLACE_WEIGHT[self.kind]
+
+
+def cell_labels(layout: Layout) -> list[list[list[Label]]]:
+    """The labels of every cell of `layout`, by row and cell; computed once per layout."""
+    if "labels" not in layout.memo:
+        layout.memo["labels"] = [
+            [find_labels(cell.text) for cell in row.cells] for row in layout.rows
+        ]
+    return cast(list[list[list[Label]]], layout.memo["labels"])
+
+
+def labels_of(layout: Layout, concepts: frozenset[str]) -> Iterator[LabelAt]:
+    """Every label of `concepts` in `layout`, in reading order."""
+    for row_index, row_labels in enumerate(cell_labels(layout)):
+        for cell_index, labels in enumerate(row_labels):
+            for label in labels:
+                if label.concept in concepts:
+                    yield LabelAt(row_index, cell_index, label)
+
+
+def opens_with_label(layout: Layout, row: int, cell: Cell) -> bool:
+    """Whether `cell` (of row `row`) starts with a label, so that it is no value of another;
+    a company whose name holds a label's word ("Lieferant GmbH") is no label."""
+    labels = cell_labels(layout)[row][layout.rows[row].cells.index(cell)]
+    if not labels or cell.text[: labels[0].start].strip(" :.-#("):
+        return False
+    return company_pattern().fullmatch(cell.text.strip()) is None
+
+
+def places(layout: Layout, at: LabelAt) -> Iterator[Place]:
+    """Where the value of the label `at` may be, in the order to look. When another label
+    follows in its cell, its own value is the text between the two, if any."""
+    cell = layout.rows[at.row].cells[at.cell]
+    labels = cell_labels(layout)[at.row][at.cell]
+    following = [label.start for label in labels if label.start >= at.label.end]
+    if following:
+        yield Place(cell.text[at.label.end : following[0]], SAME, at.row, cell)
+        return
+    yield from cell_places(layout, at.row, at.cell, at.label.end)
+
+
+def cell_places(layout: Layout, row: int, cell_index: int, start: int) -> Iterator[Place]:
+    """The places of a value that follows position `start` of a cell: the rest of the cell,
+    the cells to its right, and the cell under it."""
+    cell = layout.rows[row].cells[cell_index]
+    yield Place(cell.text[start:], SAME, row, cell)
+    taken = 0
+    for right in layout.right_of(row, cell_index):
+        right_row = _row_of(layout, row, right)
+        if opens_with_label(layout, right_row, right) or taken == _RIGHT_CELLS:
+            break
+        taken += 1
+        yield Place(right.text, RIGHT, right_row, right)
+    below = layout.below(row, cell)
+    if below is not None and not opens_with_label(layout, below[0], below[1]):
+        yield Place(below[1].text, BELOW, below[0], below[1])
+
+
+def _row_of(layout: Layout, near: int, cell: Cell) -> int:
+    """The index of the row holding `cell`, looked for around row `near`."""
+    for index in (near, near - 1, near + 1, near - 2, near + 2):
+        if 0 <= index < len(layout.rows) and cell in layout.rows[index].cells:
+            return index
+    return near
