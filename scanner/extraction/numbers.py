@@ -11,6 +11,7 @@ VAT id, IBAN) are never candidates, since only invoice labels and titles are rea
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from scanner.extraction.dates import DATE
@@ -42,13 +43,16 @@ def _value_pattern() -> re.Pattern[str]:
     )
 
 
-@cache
-def _title_pattern() -> re.Pattern[str]:
-    """An invoice title, with the code some print after it ("Handelsrechnung (380)")."""
-    title = document_patterns()["invoice"].pattern
-    # "Teilrechnung Bau (875)", "Gutschrift (Selbst ausgestellte Rechnung) (389)"
-    code = r"(?:(?:\s+[^\W\d_]+){0,2}?(?:\s*\([^()]{0,40}\))+)?"
-    return re.compile(rf"(?:{title}){code}", re.IGNORECASE)
+# What some print between an invoice title and its number: "Teilrechnung Bau (875)",
+# "Gutschrift (Selbst ausgestellte Rechnung) (389)".
+_TITLE_CODE = re.compile(r"(?:(?:\s+[^\W\d_]+){0,2}?(?:\s*\([^()]{0,40}\))+)?")
+
+
+def _titles(text: str) -> Iterator[tuple[int, int]]:
+    """Where each invoice title of `text` starts, and where its code (if any) ends."""
+    for title in document_patterns()["invoice"].finditer(text):
+        code = _TITLE_CODE.match(text, title.end())
+        yield title.start(), code.end() if code else title.end()
 
 
 def find_number(layout: Layout, subject: str = "", filename: str = "") -> Found[str] | None:
@@ -104,11 +108,11 @@ def _titled(layout: Layout) -> list[Candidate[str]]:
         )
         for cell_index, cell in enumerate(row.cells):
             spans = [(label.start, label.end) for label in labels[row_index][cell_index]]
-            for title in _title_pattern().finditer(cell.text):
-                if any(start <= title.start() < end for start, end in spans):
+            for title_start, title_end in _titles(cell.text):
+                if any(start <= title_start < end for start, end in spans):
                     continue  # "Invoice date", "Invoice total": a label, not a title
-                value = value_at(cell.text[title.end() :])
-                if value is None and not cell.text[title.end() :].strip():
+                value = value_at(cell.text[title_end:])
+                if value is None and not cell.text[title_end:].strip():
                     right = row.cells[cell_index + 1 : cell_index + 2]
                     value = value_at(right[0].text) if right else None
                 if value:
@@ -119,8 +123,8 @@ def _titled(layout: Layout) -> list[Candidate[str]]:
 
 def _after_title(text: str) -> str | None:
     """The number after an invoice word or a "#" in a short text (a mail's subject)."""
-    for title in _title_pattern().finditer(text):
-        value = value_at(text[title.end() :])
+    for _, title_end in _titles(text):
+        value = value_at(text[title_end:])
         if value:
             return value
     hashed = re.search(r"#\s?(?=[\w-]*\d)", text)

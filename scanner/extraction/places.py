@@ -51,13 +51,13 @@ class Place:
         return PLACE_WEIGHT[self.kind]
 
 
-def cell_labels(layout: Layout) -> list[list[list[Label]]]:
+def cell_labels(layout: Layout) -> list[list[tuple[Label, ...]]]:
     """The labels of every cell of `layout`, by row and cell; computed once per layout."""
     if "labels" not in layout.memo:
         layout.memo["labels"] = [
             [find_labels(cell.text) for cell in row.cells] for row in layout.rows
         ]
-    return cast(list[list[list[Label]]], layout.memo["labels"])
+    return cast(list[list[tuple[Label, ...]]], layout.memo["labels"])
 
 
 def labels_of(layout: Layout, concepts: frozenset[str]) -> Iterator[LabelAt]:

@@ -131,7 +131,7 @@ def _row_amounts(layout: Layout, at: LabelAt, end: int) -> list[Money]:
     return found
 
 
-def _labels_end(labels: list[Label], end: int) -> int:
+def _labels_end(labels: tuple[Label, ...], end: int) -> int:
     """Where the run of labels that ends at or after `end` stops: a label's words may be
     parted by a currency or a bracket ("Total € Incl. VAT", "Brutto (inkl. USt.)")."""
     for label in labels:

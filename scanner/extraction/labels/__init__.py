@@ -13,8 +13,10 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+
+from scanner.extraction.labels.phrases import Phrases, phrase_regex
 
 _HERE = Path(__file__).parent
 LANGUAGES = ("en", "de", "fr", "es", "nl", "it", "pt", "pl", "sv", "da", "no")
@@ -54,10 +56,6 @@ HELPER_CONCEPTS = (
     "introduction",
     "invoice_total",
 )
-
-_NUMBER_PLACEHOLDER = "{n}"
-_SEPARATORS = r"[\s\-./]*"
-_LETTERS = r"[^\W\d_]*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,34 +101,6 @@ def languages() -> tuple[LanguageData, ...]:
     return tuple(_read(language) for language in LANGUAGES)
 
 
-def phrase_regex(phrase: str) -> str:
-    """The regular expression of one phrase (see README.md for the syntax)."""
-    words = phrase.lower().split()
-    parts = []
-    for word in words:
-        if word == _NUMBER_PLACEHOLDER:
-            parts.append(r"\d{1,3}")
-            continue
-        prefix = _LETTERS if word.startswith("*") else ""
-        suffix = _LETTERS if word.endswith("*") and len(word) > 1 else ""
-        core = word.strip("*")
-        optional_dot = core.endswith(".") and len(core) > 1
-        core = core.rstrip(".") if optional_dot else core
-        # Inner dots and hyphens ("p.iva", "e-mail") may be written with a space or not at all.
-        body = _SEPARATORS.join(re.escape(piece) for piece in re.split(r"[.\-]", core) if piece)
-        parts.append(prefix + body + suffix + (r"\.?" if optional_dot else ""))
-    pattern = _SEPARATORS.join(parts)
-    head = r"(?<![^\W_])" if re.match(r"\w", words[0].lstrip("*")) else ""
-    tail = r"(?![^\W_])" if re.search(r"[\w.]$", words[-1].rstrip("*")) else ""
-    return head + pattern + tail
-
-
-def concept_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
-    """One pattern matching any of `phrases`, longer phrases tried first."""
-    unique = sorted(set(phrases), key=len, reverse=True)
-    return re.compile("|".join(f"(?:{phrase_regex(p)})" for p in unique), re.IGNORECASE)
-
-
 def _merged(field: str) -> dict[str, list[str]]:
     merged: dict[str, list[str]] = {}
     for language in languages():
@@ -139,48 +109,60 @@ def _merged(field: str) -> dict[str, list[str]]:
     return merged
 
 
+def concept_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One regular expression matching any of `phrases`, longer phrases tried first."""
+    unique = sorted(set(phrases), key=len, reverse=True)
+    return re.compile("|".join(f"(?:{phrase_regex(p)})" for p in unique), re.IGNORECASE)
+
+
+def _phrases_of(merged: dict[str, list[str]]) -> dict[str, Phrases]:
+    return {concept: Phrases((concept, p) for p in words) for concept, words in merged.items()}
+
+
 @cache
-def document_patterns() -> dict[str, re.Pattern[str]]:
+def document_patterns() -> dict[str, Phrases]:
     """The words that name each kind of document, over all languages."""
-    return {kind: concept_pattern(words) for kind, words in _merged("documents").items()}
+    return _phrases_of(_merged("documents"))
 
 
 @cache
-def number_label_patterns() -> dict[str, re.Pattern[str]]:
+def number_label_patterns() -> dict[str, Phrases]:
     """Each kind's number labels ("Invoice No.", "Angebotsnummer"), over all languages."""
-    return {kind: concept_pattern(words) for kind, words in _merged("number_labels").items()}
+    return _phrases_of(_merged("number_labels"))
 
 
 @cache
-def label_patterns() -> dict[str, re.Pattern[str]]:
+def label_patterns() -> dict[str, Phrases]:
     """Each field concept's labels, over all languages."""
     merged = _merged("labels")
-    return {
-        concept: concept_pattern(merged[concept]) for concept in (*LABEL_CONCEPTS, *HELPER_CONCEPTS)
-    }
+    return _phrases_of({c: merged[c] for c in (*LABEL_CONCEPTS, *HELPER_CONCEPTS)})
 
 
-def label_pattern(concept: str) -> re.Pattern[str]:
+def label_pattern(concept: str) -> Phrases:
     """The labels of one concept."""
     return label_patterns()[concept]
 
 
-def find_labels(text: str, concepts: Iterable[str] = LABEL_CONCEPTS) -> list[Label]:
-    """The labels of `concepts` in `text`, left to right, none overlapping another; where two
-    overlap, the one that starts first wins, then the longer, then the first concept listed."""
-    found = []
-    for rank, concept in enumerate(concepts):
-        for match in label_pattern(concept).finditer(text):
-            if match.end() > match.start():
-                found.append((match.start(), -match.end(), rank, concept))
-    found.sort()
-    labels: list[Label] = []
-    end = -1
-    for start, negative_end, _, concept in found:
-        if start >= end:
-            labels.append(Label(concept, start, -negative_end))
-            end = -negative_end
-    return labels
+@cache
+def _all_labels() -> Phrases:
+    merged = _merged("labels")
+    return Phrases((concept, phrase) for concept in LABEL_CONCEPTS for phrase in merged[concept])
+
+
+def find_labels(text: str) -> tuple[Label, ...]:
+    """The field labels (LABEL_CONCEPTS) in `text`, left to right, none overlapping another;
+    where two start together the longer phrase wins, then the concept listed first."""
+    return _find_labels(text)
+
+
+@lru_cache(maxsize=8192)
+def _find_labels(text: str) -> tuple[Label, ...]:
+    # Cells, lines and label contexts repeat within a document and across a scan's documents.
+    phrases = _all_labels()
+    return tuple(
+        Label(phrases.concept_of(match), match.start(), match.end())
+        for match in phrases.finditer(text)
+    )
 
 
 @cache
