@@ -135,10 +135,9 @@ def without_embedded_files(pdf: bytes) -> bytes:
     if "/AF" in root:
         del root[NameObject("/AF")]
     for page in writer.pages:
-        if "/Annots" in page:
-            kept = [
-                a for a in page["/Annots"] if a.get_object().get("/Subtype") != "/FileAttachment"
-            ]
+        annotations = page.get("/Annots")
+        if isinstance(annotations, ArrayObject):
+            kept = [a for a in annotations if a.get_object().get("/Subtype") != "/FileAttachment"]
             page[NameObject("/Annots")] = ArrayObject(kept)
     out = io.BytesIO()
     writer.write(out)
