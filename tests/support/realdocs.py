@@ -135,7 +135,7 @@ def without_embedded_files(pdf: bytes) -> bytes:
     if "/AF" in root:
         del root[NameObject("/AF")]
     for page in writer.pages:
-        annotations = page.get("/Annots")
+        annotations = page["/Annots"] if "/Annots" in page else None
         if isinstance(annotations, ArrayObject):
             kept = [a for a in annotations if a.get_object().get("/Subtype") != "/FileAttachment"]
             page[NameObject("/Annots")] = ArrayObject(kept)
