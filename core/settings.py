@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     SCAN_MAX_MIME_DEPTH: int = Field(default=20, ge=2, le=100)
     SCAN_MAX_PDF_PAGES: int = Field(default=20, ge=1)
     SCAN_MAX_DECOMPRESSED_BYTES: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    # An invoice needs a person's review when a field is missing, or read with a confidence
+    # below this (Invoice.needsReview; scanner/invoices.py).
+    REVIEW_CONFIDENCE_THRESHOLD: float = Field(default=0.6, ge=0.0, le=1.0)
     # A running scan writes a heartbeat every few seconds; beat's reaper takes back a PROGRESS
     # task whose heartbeat is older than the timeout, every interval, at most
     # TASK_MAX_ATTEMPTS runs in all (tasks/reaper.py).

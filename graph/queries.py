@@ -108,11 +108,21 @@ class Query:
         after: Annotated[
             str | None, strawberry.argument(description="The endCursor of the previous page.")
         ] = None,
+        needs_review: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: only the invoices a person should check; false: only the "
+                "others; null: all."
+            ),
+        ] = None,
     ) -> InvoiceConnection:
         principal = info.context.user()
         where: dict[str, object] = {"user_id": principal.user_id}
         if account_id is not None:
             where["account_id"] = str((await account_for(principal, account_id)).id)
+        if needs_review is not None:
+            # Invoices stored before needs_review was kept have none: they count as false.
+            where["needs_review"] = True if needs_review else {"$ne": True}
         page = await fetch_page(InvoiceDocument, where, first, after)
         return InvoiceConnection(
             edges=[

@@ -174,6 +174,19 @@ class AddEmailAccountInput:
 strawberry.enum(InvoiceSource, description="Where an invoice's fields were read from.")
 
 
+@strawberry.type(
+    description="How sure the scanner was of each field, 0 (a guess) to 1 (read exactly from "
+    "an e-invoice); null where the field was not found."
+)
+class InvoiceConfidence:
+    vendor: float | None = strawberry.field(description="Confidence in vendor.")
+    invoice_number: float | None = strawberry.field(description="Confidence in invoiceNumber.")
+    issue_date: float | None = strawberry.field(description="Confidence in issueDate.")
+    due_date: float | None = strawberry.field(description="Confidence in dueDate.")
+    total_amount: float | None = strawberry.field(description="Confidence in totalAmount.")
+    currency: float | None = strawberry.field(description="Confidence in currency.")
+
+
 @strawberry.type(description="An invoice found in a mail.")
 class Invoice:
     id: strawberry.ID = strawberry.field(description="The invoice id.")
@@ -198,6 +211,13 @@ class Invoice:
     attachment_name: str | None = strawberry.field(
         description="The attachment holding the invoice; null for an invoice in the body."
     )
+    confidence: InvoiceConfidence = strawberry.field(
+        description="How sure the scanner was of each field."
+    )
+    needs_review: bool = strawberry.field(
+        description="A field is missing or was read with a confidence below the service's "
+        "REVIEW_CONFIDENCE_THRESHOLD: a person should check this invoice."
+    )
 
     @classmethod
     def from_document(cls, doc: InvoiceDocument) -> Invoice:
@@ -218,6 +238,8 @@ class Invoice:
             currency=doc.currency,
             source=doc.source,
             attachment_name=doc.attachment_name,
+            confidence=InvoiceConfidence(**doc.confidence.model_dump()),
+            needs_review=doc.needs_review,
         )
 
 

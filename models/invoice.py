@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from beanie import DecimalAnnotation, Document
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from models.email_account import utcnow
@@ -19,6 +19,18 @@ def invoice_key(account_id: str, message_id: str, part_key: str) -> str:
     duplicate-key error instead of a second copy (and needs no extra unique index)."""
     digest = hashlib.sha256("\0".join((account_id, message_id, part_key)).encode())
     return digest.hexdigest()
+
+
+class FieldConfidence(BaseModel):
+    """How sure the scanner was of each field, 0..1; None where the field was not found.
+    Invoices stored before confidences were kept have none."""
+
+    vendor: float | None = None
+    invoice_number: float | None = None
+    issue_date: float | None = None
+    due_date: float | None = None
+    total_amount: float | None = None
+    currency: float | None = None
 
 
 class Invoice(Document):
@@ -45,6 +57,10 @@ class Invoice(Document):
     currency: str | None = None
     source: InvoiceSource
     attachment_name: str | None = None
+    confidence: FieldConfidence = Field(default_factory=FieldConfidence)
+    # A field missing or read below REVIEW_CONFIDENCE_THRESHOLD when stored; False for invoices
+    # stored before it was kept.
+    needs_review: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:
@@ -52,6 +68,9 @@ class Invoice(Document):
         indexes = [
             IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]),
             IndexModel([("account_id", ASCENDING), ("created_at", DESCENDING)]),
+            IndexModel(
+                [("user_id", ASCENDING), ("needs_review", ASCENDING), ("created_at", DESCENDING)]
+            ),
         ]
 
     @classmethod

@@ -38,6 +38,9 @@ from scanner.messages import Attachment, ParsedMessage
 
 __all__ = ["FoundInvoice", "Findings", "find_invoices", "iso_currency", "worth_fetching"]
 
+# The fields every invoice states; a receipt paid at once has no due date.
+REQUIRED_FIELDS = ("vendor", "invoice_number", "issue_date", "total_amount", "currency")
+
 
 @dataclass(frozen=True, slots=True)
 class FoundInvoice:
@@ -54,6 +57,17 @@ class FoundInvoice:
     total_amount: Decimal | None  # the grand total payable, tax included
     currency: str | None  # ISO 4217
     confidence: Confidence = field(default_factory=Confidence, compare=False)
+
+    def needs_review(self, threshold: float) -> bool:
+        """Whether a person should check this invoice: a field every invoice has is missing
+        (the due date may be), or a field was read with a confidence below `threshold`."""
+        for name, score in self.confidence.as_dict().items():
+            if getattr(self, name) is None:
+                if name in REQUIRED_FIELDS:
+                    return True
+            elif score is None or score < threshold:
+                return True
+        return False
 
 
 @dataclass(slots=True)

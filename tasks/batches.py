@@ -11,8 +11,10 @@ from beanie import PydanticObjectId
 from beanie.operators import In
 from pymongo.errors import BulkWriteError
 
+from core.settings import settings
 from models import EmailAccount, Invoice, ScanTask
 from models.email_account import utcnow
+from models.invoice import FieldConfidence
 from scanner.invoices import find_invoices
 from scanner.limits import ScanLimits
 from scanner.reading import ReadMessage
@@ -148,6 +150,8 @@ def _invoices_of(
             currency=found.currency,
             source=found.source,
             attachment_name=found.attachment_name,
+            confidence=FieldConfidence(**found.confidence.as_dict()),
+            needs_review=found.needs_review(settings.REVIEW_CONFIDENCE_THRESHOLD),
         )
         for found in findings.invoices
     ]

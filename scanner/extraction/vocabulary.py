@@ -34,15 +34,16 @@ def kinds_in(text: str) -> set[str]:
 def kind_of_name(text: str) -> str | None:
     """The kind a short text names (a subject, a file name, a title): the kind named first, since
     a short text leads with its topic: "Newsletter: new invoice features" is a newsletter, "Quote
-    for your invoice software" a quote, "Invoice for the webinar of May 5" an invoice."""
-    first: tuple[int, str] | None = None
+    for your invoice software" a quote, "Invoice for the webinar of May 5" an invoice. Of two
+    names that start together the longer wins: "Bon de livraison" is a delivery note."""
+    first: tuple[int, int, str] | None = None
     for kind, pattern in KIND_PATTERNS.items():
         match = pattern.search(text)
-        if match and (first is None or match.start() < first[0]):
-            first = (match.start(), kind)
+        if match and (first is None or (match.start(), -match.end()) < first[:2]):
+            first = (match.start(), -match.end(), kind)
     if first is None and invoice_file_prefix().search(text):
         return INVOICE
-    return first[1] if first else None
+    return first[2] if first else None
 
 
 def words_of_filename(filename: str) -> str:

@@ -10,6 +10,7 @@ from email import message_from_bytes, policy
 from typing import Any
 
 from models import Invoice
+from models.enums import InvoiceSource
 from tests.support.corpus import CorpusMail, build_corpus
 from tests.support.graphql import data_of, gql, imap_account, token_for
 
@@ -17,6 +18,8 @@ ADD = """mutation($input: AddEmailAccountInput!) { addEmailAccount(input: $input
 START = """mutation($id: ID!) { startScan(accountId: $id, months: 2) { taskId } }"""
 TASK = """query($id: ID!) { task(taskId: $id) {
   status emailsTotal emailsScanned invoicesFound errorCount bytesFetched error } }"""
+TO_REVIEW = """query($a: ID, $r: Boolean) { invoices(accountId: $a, needsReview: $r, first: 100) {
+  totalCount edges { node { needsReview confidence { vendor totalAmount } } } } }"""
 
 
 async def scan(http: Any, account_id: str, token: str) -> dict[str, Any]:
@@ -75,6 +78,17 @@ async def test_corpus_scan_finds_exactly_the_expected_invoices(
     wanted = {(mid if mid.startswith("<") else "", name) for mid, name in expected_keys(corpus)}
     assert named == wanted
     assert len(stored) == expected_total
+    # Each invoice is stored with its confidences; an e-invoice's fields are read exactly.
+    exact = [inv for inv in stored if inv.source in (InvoiceSource.FACTURX, InvoiceSource.UBL)]
+    assert exact and all(
+        inv.confidence.total_amount == 1.0 for inv in exact if inv.total_amount is not None
+    )
+    flagged = data_of(await gql(http, TO_REVIEW, {"a": account_id, "r": True}, token=token))
+    clear = data_of(await gql(http, TO_REVIEW, {"a": account_id, "r": False}, token=token))
+    assert flagged["invoices"]["totalCount"] == sum(inv.needs_review for inv in stored)
+    assert flagged["invoices"]["totalCount"] + clear["invoices"]["totalCount"] == len(stored)
+    assert all(edge["node"]["needsReview"] for edge in flagged["invoices"]["edges"])
+    assert not any(edge["node"]["needsReview"] for edge in clear["invoices"]["edges"])
     full_download = sum(len(raw) for raw, _ in in_window)
     assert first["bytesFetched"] <= 0.35 * full_download, (first["bytesFetched"], full_download)
 

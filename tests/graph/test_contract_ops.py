@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from models import EmailAccount, Invoice, ScanTask
 from models.enums import InvoiceSource, ScanType, TaskStatus
+from models.invoice import FieldConfidence
 from tests.support.graphql import Subscription, data_of, gql, imap_account, token_for
 from tests.support.mail import plain_mail, text_invoice
 
@@ -116,6 +117,69 @@ async def store_invoice(account_id: str, user: str, n: int) -> Invoice:
     )
     await invoice.insert()
     return invoice
+
+
+REVIEW = """query($r: Boolean) { invoices(needsReview: $r) {
+  totalCount edges { node { subject needsReview confidence {
+    vendor invoiceNumber issueDate dueDate totalAmount currency } } } } }"""
+
+
+async def test_invoices_show_confidence_and_filter_by_review(http, database) -> None:
+    token = token_for("reviewer")
+    account = await add_account(http, "reviewer")
+    sure = await store_invoice(account, "reviewer", 1)
+    sure.confidence = FieldConfidence(vendor=0.9, invoice_number=1.0, total_amount=0.97)
+    await sure.save()
+    unsure = await store_invoice(account, "reviewer", 2)
+    unsure.confidence = FieldConfidence(vendor=0.3, total_amount=0.5)
+    unsure.needs_review = True
+    await unsure.save()
+    # An invoice stored before confidences were kept: no such fields in the store at all.
+    legacy = await store_invoice(account, "reviewer", 3)
+    await Invoice.get_pymongo_collection().update_one(
+        {"_id": legacy.id}, {"$unset": {"confidence": "", "needs_review": ""}}
+    )
+    await store_invoice(await add_account(http, "bystander"), "bystander", 4)
+
+    def rows(body: dict) -> dict[str, tuple[bool, dict]]:
+        return {
+            edge["node"]["subject"]: (edge["node"]["needsReview"], edge["node"]["confidence"])
+            for edge in data_of(body)["invoices"]["edges"]
+        }
+
+    flagged = rows(await gql(http, REVIEW, {"r": True}, token=token))
+    assert flagged == {
+        "Invoice 2": (
+            True,
+            {
+                "vendor": 0.3,
+                "invoiceNumber": None,
+                "issueDate": None,
+                "dueDate": None,
+                "totalAmount": 0.5,
+                "currency": None,
+            },
+        )
+    }
+    clear = rows(await gql(http, REVIEW, {"r": False}, token=token))
+    assert set(clear) == {"Invoice 1", "Invoice 3"}
+    assert clear["Invoice 1"] == (
+        False,
+        {
+            "vendor": 0.9,
+            "invoiceNumber": 1.0,
+            "issueDate": None,
+            "dueDate": None,
+            "totalAmount": 0.97,
+            "currency": None,
+        },
+    )
+    assert clear["Invoice 3"] == (False, dict.fromkeys(clear["Invoice 3"][1]))
+    assert set(rows(await gql(http, REVIEW, {"r": None}, token=token))) == {
+        "Invoice 1",
+        "Invoice 2",
+        "Invoice 3",
+    }
 
 
 async def test_invoices_history_and_account_removal(http, database) -> None:
