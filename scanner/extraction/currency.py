@@ -2,7 +2,8 @@
 
 Symbols shared by several currencies ("$", "kr", "¥") are read with a hint: an ISO code printed
 elsewhere in the same document, else the sender's country (its domain's top-level domain).
-"$" alone is USD unless a hint says otherwise; "kr" alone has no default and stays unknown.
+"$" alone is USD unless a hint says otherwise; "kr" alone is read by the document's language
+(Swedish, Danish, Norwegian) when nothing else tells, else stays unknown.
 """
 
 from __future__ import annotations
@@ -65,16 +66,21 @@ _SYMBOL_FAMILY = {
     "kr": {"SEK", "NOK", "DKK", "ISK"},
 }
 _SYMBOL_FAMILY["¥"] = _SYMBOL_FAMILY["￥"] = {"JPY", "CNY"}
+# What an ambiguous symbol means in a document's language, when the sender's domain is silent.
+_BY_LANGUAGE = {"kr": {"sv": "SEK", "da": "DKK", "no": "NOK"}}
 _STRIP = re.compile(r"[\s.]+")
 
 
 def iso_currency(
-    raw: str | None, tld: str | None = None, codes: frozenset[str] = frozenset()
+    raw: str | None,
+    tld: str | None = None,
+    codes: frozenset[str] = frozenset(),
+    language: str | None = None,
 ) -> str | None:
     """An ISO 4217 code for a currency code or symbol as printed, or None.
 
-    `codes` are ISO codes seen elsewhere in the document and `tld` the sender's top-level domain;
-    both only settle symbols that several currencies use."""
+    `codes` are ISO codes seen elsewhere in the document, `tld` the sender's top-level domain and
+    `language` the document's; they only settle symbols that several currencies use."""
     if not raw:
         return None
     key = _STRIP.sub("", raw).lower()
@@ -88,7 +94,9 @@ def iso_currency(
     if len(family) == 1:
         return next(iter(family))
     by_tld, default = _AMBIGUOUS[key]
-    return by_tld.get(tld or "", default)
+    if tld in by_tld:
+        return by_tld[tld]
+    return _BY_LANGUAGE.get(key, {}).get(language or "", default)
 
 
 _CODE_IN_TEXT = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")

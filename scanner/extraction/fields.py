@@ -52,7 +52,7 @@ def read_fields(layout: Layout, hints: TextHints) -> InvoiceFields:
     language = language_of(text)
     codes = codes_in(text)
     total = find_total(layout)
-    currency = _currency(layout, total, hints, codes)
+    currency = _currency(layout, total, hints, codes, language)
     order = day_first(text, language, currency.value if currency else None, hints.tld)
     issue, due = find_dates(layout, language, order)
     number = find_number(layout, hints.subject, hints.filename)
@@ -92,23 +92,27 @@ def is_credit_note(layout: Layout) -> bool:
 
 
 def _currency(
-    layout: Layout, total: Found[Total] | None, hints: TextHints, codes: frozenset[str]
+    layout: Layout,
+    total: Found[Total] | None,
+    hints: TextHints,
+    codes: frozenset[str],
+    language: str,
 ) -> Found[str] | None:
     """The currency printed by the total, declared by a currency label ("Währung: EUR"),
     printed most often next to figures, or the one ISO code the document prints."""
     candidates = []
     if total is not None and total.value.currency:
-        iso = iso_currency(total.value.currency, hints.tld, codes)
+        iso = iso_currency(total.value.currency, hints.tld, codes, language)
         if iso:
             candidates.append(Candidate(iso, TOTAL_CURRENCY))
     for at in labels_of(layout, frozenset({"currency"})):
         for place in places(layout, at):
-            iso = _currency_in(place.text, hints, codes)
+            iso = _currency_in(place.text, hints, codes, language)
             if iso:
                 candidates.append(Candidate(iso, LABELLED_CURRENCY * place.weight, at.row))
                 break
     printed = document_currency(layout)
-    iso = iso_currency(printed, hints.tld, codes) if printed else None
+    iso = iso_currency(printed, hints.tld, codes, language) if printed else None
     if iso:
         candidates.append(Candidate(iso, FREQUENT_CURRENCY))
     if not candidates and len(codes) == 1:
@@ -116,9 +120,9 @@ def _currency(
     return decide(candidates)
 
 
-def _currency_in(text: str, hints: TextHints, codes: frozenset[str]) -> str | None:
+def _currency_in(text: str, hints: TextHints, codes: frozenset[str], language: str) -> str | None:
     for word in text.replace(":", " ").split()[:3]:
-        iso = iso_currency(word.strip("().,"), hints.tld, codes)
+        iso = iso_currency(word.strip("().,"), hints.tld, codes, language)
         if iso:
             return iso
     return None

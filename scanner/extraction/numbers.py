@@ -18,10 +18,23 @@ from scanner.extraction.dates import DATE
 from scanner.extraction.evidence import Candidate, decide
 from scanner.extraction.labels import document_patterns, label_pattern
 from scanner.extraction.layout import Layout
-from scanner.extraction.places import LabelAt, cell_labels, labels_of, opens_with_label, places
+from scanner.extraction.places import (
+    SAME,
+    LabelAt,
+    cell_labels,
+    labels_of,
+    opens_with_label,
+    places,
+)
 from scanner.extraction.record import Found
 
-LABEL_SCORE, HEAD_TITLE_SCORE, TITLE_SCORE, SUBJECT_SCORE = 1.0, 0.75, 0.5, 0.45
+LABEL_SCORE, HEAD_TITLE_SCORE, TITLE_SCORE, NUMBER_WORD_SCORE, SUBJECT_SCORE = (
+    1.0,
+    0.75,
+    0.5,
+    0.55,
+    0.45,
+)
 # A label inside its cell's text, or inside another label's value, is less surely the document's.
 INNER_LABEL, NESTED_LABEL = 0.7, 0.6
 # A title's number is read in the head of the first page (or of a text) only.
@@ -38,7 +51,8 @@ def _value_pattern() -> re.Pattern[str]:
     number = label_pattern("number").pattern
     return re.compile(
         rf"[\s:#.\-]*(?:(?:{number})[\s:#.]*)?"
-        r"(?P<value>[A-Za-z0-9][\w\-/.]{0,38}[A-Za-z0-9]|\d)",
+        # A series before the number, as Portuguese and Spanish invoices print it: "FT 2024/118".
+        r"(?P<value>(?:(?-i:[A-Z]{1,4}) (?=\d))?[A-Za-z0-9][\w\-/.]{0,38}[A-Za-z0-9]|\d)",
         re.IGNORECASE,
     )
 
@@ -58,7 +72,7 @@ def _titles(text: str) -> Iterator[tuple[int, int]]:
 def find_number(layout: Layout, subject: str = "", filename: str = "") -> Found[str] | None:
     """The invoice number of the document laid out in `layout`, else the one in `subject`;
     its confidence rises where the file name or the subject repeats it."""
-    candidates = [*_labelled(layout), *_titled(layout)]
+    candidates = [*_labelled(layout), *_titled(layout), *_numbered(layout)]
     from_subject = _after_title(subject)
     if from_subject:
         candidates.append(Candidate(from_subject, SUBJECT_SCORE, len(layout.rows)))
@@ -75,7 +89,9 @@ def _labelled(layout: Layout) -> list[Candidate[str]]:
     candidates = []
     for at in labels_of(layout, frozenset({"invoice_number"})):
         for place in places(layout, at):
-            value = value_at(place.text)
+            value = value_at(place.text) or (
+                _after_a_word(place.text) if place.kind == SAME else None
+            )
             if value:
                 score = LABEL_SCORE * place.weight * _nesting(layout, at)
                 candidates.append(Candidate(value, score, at.row))
@@ -111,14 +127,35 @@ def _titled(layout: Layout) -> list[Candidate[str]]:
             for title_start, title_end in _titles(cell.text):
                 if any(start <= title_start < end for start, end in spans):
                     continue  # "Invoice date", "Invoice total": a label, not a title
-                value = value_at(cell.text[title_end:])
-                if value is None and not cell.text[title_end:].strip():
+                rest = cell.text[title_end:]
+                value = value_at(rest) or _after_a_word(rest)
+                if value is None and not rest.strip():
                     right = row.cells[cell_index + 1 : cell_index + 2]
                     value = value_at(right[0].text) if right else None
                 if value:
                     score = HEAD_TITLE_SCORE if head else TITLE_SCORE
                     candidates.append(Candidate(value, score, row_index))
     return candidates
+
+
+def _numbered(layout: Layout) -> list[Candidate[str]]:
+    """The value beside a label that is only a number word ("Nr.", "No.", "Numer"), in a row
+    of that label and its value (an invoice's info block; a table's "No." column is no such)."""
+    candidates = []
+    number = label_pattern("number")
+    for row_index, row in enumerate(layout.rows):
+        if len(row.cells) < 2 or not number.fullmatch(row.cells[-2].text.strip(" :")):
+            continue  # the label and its value close the row: an info block's pair
+        value = value_at(row.cells[-1].text)
+        if value:
+            candidates.append(Candidate(value, NUMBER_WORD_SCORE, row_index))
+    return candidates
+
+
+def _after_a_word(text: str) -> str | None:
+    """The value after one word that continues a label ("Fattura n. documento 145/2024")."""
+    word = re.match(r"\s*[^\W\d_]{2,14}\.?(?=\s)", text)
+    return value_at(text[word.end() :]) if word else None
 
 
 def _after_title(text: str) -> str | None:

@@ -8,6 +8,7 @@ import zlib
 from datetime import date
 from decimal import Decimal
 
+import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
 
@@ -33,16 +34,32 @@ def make_pdf(*pages: str, password: str | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def raw_pdf(content: bytes) -> bytes:
-    """A hand-made one-page PDF whose content stream is `content`, Flate-compressed."""
+def raw_pdf(content: bytes, font_file: bytes | None = None) -> bytes:
+    """A hand-made one-page PDF whose content stream is `content`, Flate-compressed; with
+    `font_file`, its font embeds that (Flate-compressed) as its font program."""
     data = zlib.compress(content, 9)
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    extra = []
+    if font_file is not None:
+        program = zlib.compress(font_file, 9)
+        font = (
+            b"<< /Type /Font /Subtype /TrueType /BaseFont /Embedded /FontDescriptor 6 0 R"
+            b" /FirstChar 32 /LastChar 126 >>"
+        )
+        extra = [
+            b"<< /Type /FontDescriptor /FontName /Embedded /Flags 32 /FontFile2 7 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(program)
+            + program
+            + b"\nendstream",
+        ]
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
         b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        font,
+        *extra,
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -327,6 +344,39 @@ def test_decompression_bomb_is_stopped_at_the_limit() -> None:
     assert findings.unreadable == ["invoice.pdf: unreadable page text (LimitReachedError)"]
     with pytest.raises(Unreadable):
         PdfDocument(bomb, limits).text()
+
+
+def test_a_font_program_bomb_is_stopped_before_pdfium_reads_the_page() -> None:
+    """PDFium decompresses what it reads without a limit; pypdf decodes a page's font programs
+    within the limit first, so the bomb never reaches it."""
+    text = b"BT /F1 12 Tf 72 700 Td (INVOICE Total 12.00 EUR) Tj ET"
+    bomb = raw_pdf(text, font_file=b"\0" * 30_000_000)
+    assert len(bomb) < 60_000
+    limits = ScanLimits(max_decompressed_bytes=1_000_000)
+    started = time.perf_counter()
+    findings = find(message_with(("invoice.pdf", bomb), subject="Invoice 1"), limits)
+    assert time.perf_counter() - started < 2
+    assert findings.invoices == []
+    assert findings.unreadable == ["invoice.pdf: unreadable page text (LimitReachedError)"]
+
+
+def test_the_streams_of_all_pages_together_are_bounded() -> None:
+    """Streams each under the limit, over it in all: the document is refused, not read."""
+    text = b"BT /F1 12 Tf 72 700 Td (INVOICE Total 12.00 EUR) Tj ET" + b" " * 300_000
+    pdf = raw_pdf(text, font_file=b"\0" * 300_000)
+    with pytest.raises(Unreadable, match="decompress to over 500000 bytes"):
+        PdfDocument(pdf, ScanLimits(max_decompressed_bytes=500_000)).layout()
+
+
+def test_a_pdf_pdfium_cannot_open_is_read_by_pypdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where PDFium refuses a PDF that pypdf reads, pypdf's text (without positions) is read."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise pdfium.PdfiumError("Failed to load document")
+
+    monkeypatch.setattr(pdfium, "PdfDocument", refuse)
+    layout = PdfDocument(make_pdf(DE), DEFAULT_LIMITS).layout()
+    assert not layout.positioned and "Rechnungsnummer: R0018823941" in layout.lines
 
 
 def test_a_small_stream_within_the_limit_is_read() -> None:

@@ -32,8 +32,14 @@ from lxml import etree
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, NameObject
 
+from scanner.extraction.fields import TextHints, read_fields
+from scanner.extraction.labels import find_labels
+from scanner.extraction.layout import Cell, Layout, Row
 from scanner.extraction.parties import legal_form_pattern
+from scanner.extraction.pdf_text import PdfDocument
+from scanner.extraction.record import InvoiceFields
 from scanner.invoices import FoundInvoice, find_invoices
+from scanner.limits import DEFAULT_LIMITS
 from scanner.messages import Attachment, ParsedMessage
 from tests.support.corpus.xml_truth import cii_truth
 from tests.support.paths import CORPORA
@@ -236,3 +242,36 @@ def score(docs: Iterable[RealDoc], read: Callable[[RealDoc], FoundInvoice | None
             if value is not None and confidence is not None:
                 result.confidences.append((confidence, right))
     return result
+
+
+def without_labels(layout: Layout) -> Layout:
+    """`layout` with every label of the vocabulary blotted out: a document whose wording the
+    scanner does not know, read from its layout and its titles alone."""
+    rows = []
+    for row in layout.rows:
+        cells = []
+        for cell in row.cells:
+            text = cell.text
+            for label in reversed(find_labels(text)):
+                text = text[: label.start] + "~" * (label.end - label.start) + text[label.end :]
+            cells.append(Cell(text, cell.x0, cell.x1))
+        rows.append(Row(tuple(cells), row.top, row.bottom, row.page))
+    return Layout(rows, layout.page_sizes)
+
+
+def confidence_pairs(doc: RealDoc, fields: InvoiceFields) -> list[tuple[float, bool]]:
+    """(confidence, right) of each field of `fields` that was read and has a truth."""
+    pairs = []
+    for name in SCORED:
+        value, confidence = getattr(fields, name), getattr(fields.confidence, name)
+        if doc.expected(name) is not None and value is not None and confidence is not None:
+            pairs.append((confidence, field_right(doc, name, value)))
+    return pairs
+
+
+def read_layout(doc: RealDoc, blot_labels: bool = False) -> InvoiceFields:
+    """The fields read from `doc`'s page layout (embedded files ignored) as the scanner reads a
+    PDF attachment of a mail from a neutral sender; `blot_labels` hides the vocabulary."""
+    layout = PdfDocument(without_embedded_files(doc.pdf), DEFAULT_LIMITS).layout()
+    hints = TextHints(NEUTRAL_SUBJECT, "example", NEUTRAL_FILENAME, NEUTRAL_SENDER)
+    return read_fields(without_labels(layout) if blot_labels else layout, hints)
