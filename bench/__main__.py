@@ -19,6 +19,7 @@ from bench import (  # noqa: E402 - settings need the env first
     extraction,
     fanout,
     progress_latency,
+    real_invoices,
     scan_load,
     startscan_latency,
 )
@@ -35,6 +36,7 @@ async def main() -> int:
     async with running_stack(BASE, PORTS) as stack:
         benchmarks = (
             extraction,
+            real_invoices,
             startscan_latency,
             concurrent_clients,
             progress_latency,
