@@ -25,7 +25,11 @@ _SYMBOL = (
 )
 _CODE = "|".join(sorted(ISO_CODES))
 _CURRENCY = rf"(?:{_SYMBOL}|\b(?:{_CODE})\b)"
-_NUMBER = r"\d{1,3}(?:[,.'’\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# Indian grouping ("1,23,456.00": lakhs and crores) first, then every other grouping, then none.
+_NUMBER = (
+    r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?"
+    r"|\d{1,3}(?:[,.'’\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+)
 _MONEY = re.compile(
     rf"(?P<neg>[-−–]\s?|\()?(?P<pre>{_CURRENCY})?\s?(?P<neg2>[-−–]\s?)?"
     rf"(?<![\d.,/:'’])(?P<num>{_NUMBER})(?![\d/]|[.,'’]\d|\s?%)"

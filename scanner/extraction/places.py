@@ -8,6 +8,7 @@ next column's label, and what stands under it belongs to that column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
@@ -22,6 +23,7 @@ SAME, RIGHT, BELOW = "same", "right", "below"
 PLACE_WEIGHT = {SAME: 1.0, RIGHT: 0.95, BELOW: 0.85}
 # Cells to the right of a label that may hold its value (a label, a filler, the value).
 _RIGHT_CELLS = 2
+_JOINED = re.compile(r"[\s/&+|]*[/&+|][\s/&+|]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +81,18 @@ def opens_with_label(layout: Layout, row: int, cell: Cell) -> bool:
 
 
 def places(layout: Layout, at: LabelAt) -> Iterator[Place]:
-    """Where the value of the label `at` may be, in the order to look. When another label
+    """Where the value of the label `at` may be, in the order to look. Labels joined by a slash
+    ("Rechnungsdatum/Lieferdatum") share the value after the last of them; when another label
     follows in its cell, its own value is the text between the two, if any."""
     cell = layout.rows[at.row].cells[at.cell]
-    labels = cell_labels(layout)[at.row][at.cell]
-    following = [label.start for label in labels if label.start >= at.label.end]
+    end = at.label.end
+    following = [label for label in cell_labels(layout)[at.row][at.cell] if label.start >= end]
+    while following and _JOINED.fullmatch(cell.text[end : following[0].start]):
+        end = following.pop(0).end
     if following:
-        yield Place(cell.text[at.label.end : following[0]], SAME, at.row, cell)
+        yield Place(cell.text[end : following[0].start], SAME, at.row, cell)
         return
-    yield from cell_places(layout, at.row, at.cell, at.label.end)
+    yield from cell_places(layout, at.row, at.cell, end)
 
 
 def cell_places(layout: Layout, row: int, cell_index: int, start: int) -> Iterator[Place]:

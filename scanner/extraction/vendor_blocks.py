@@ -58,7 +58,7 @@ def opens_block(text: str, start: int, end: int) -> bool:
     word ("Kunden AG") is no label, nor is a label inside another ("Bestellung Nr. Kunde:")."""
     if company_pattern().fullmatch(text.strip()) or text[:start].strip(" /("):
         return False
-    rest = text[end:].strip()
+    rest = re.sub(r"\([^()]*\)", "", text[end:]).strip()  # "Cedente/prestatore (fornitore)"
     return not rest or rest == ":" or rest.startswith(":")
 
 

@@ -1,9 +1,10 @@
 """Invoices of eleven languages in the layouts real vendors use, with what each one says.
 
-Every locale of locales.toml is printed in the letter, modern and buyer-first layouts, each with
-other wordings of its labels, and as a till receipt for a few; a prepaid one states an amount
-due below its total. These are the scanner's test of reading layouts and languages that the
-real development corpus (mostly German) lacks; they are scored like it (tests/support/realdocs).
+Every locale of locales.toml is printed in the letter, modern, buyer-first, parties and
+header-grid layouts, each with other wordings of its labels, and as a till receipt for a few; a
+prepaid one states an amount due below its total. These are the scanner's test of reading
+layouts and languages that the real development corpus (mostly German) lacks; they are scored
+like it (tests/support/realdocs).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ _NUMBERS = {
     "nb-NO": "31055",
 }
 _RECEIPTS = ("en-GB", "de-DE", "fr-FR", "nl-NL", "it-IT", "sv-SE")
+_LAYOUTS = ("letter", "modern", "buyer_first", "parties", "header_grid")
+_RECEIPT = len(_LAYOUTS)  # the layout index receipts are printed under: no due date
 
 
 def _printed(locale_name: str, layout_index: int, prepaid: bool) -> Printed:
@@ -67,7 +70,7 @@ def _printed(locale_name: str, layout_index: int, prepaid: bool) -> Printed:
         variant=layout_index,
         number=_NUMBERS[locale_name] + (f"-{layout_index}" if layout_index else ""),
         issued=issued,
-        due=issued + timedelta(days=30) if layout_index != 3 else None,
+        due=issued + timedelta(days=30) if layout_index != _RECEIPT else None,
         items=items,
         prepaid=Decimal("500.00") if prepaid else Decimal(0),
     )
@@ -97,12 +100,12 @@ def _currency(locale: dict[str, object]) -> str:
 
 @functools.cache
 def layout_documents() -> tuple[RealDoc, ...]:
-    """Every locale in the three invoice layouts (one of them prepaid), and some receipts."""
+    """Every locale in the five invoice layouts (some prepaid), and some receipts."""
     docs = []
     for index, name in enumerate(_LOCALES):
-        for layout_index, layout in enumerate(("letter", "modern", "buyer_first")):
+        for layout_index, layout in enumerate(_LAYOUTS):
             prepaid = (index + layout_index) % 5 == 0
             docs.append(_document(name, layout, layout_index, prepaid))
         if name in _RECEIPTS:
-            docs.append(_document(name, "receipt", 3, False))
+            docs.append(_document(name, "receipt", _RECEIPT, False))
     return tuple(docs)

@@ -7,13 +7,17 @@ Four layouts, each a common way to lay out an invoice:
   (number, date, due date) with their values in the row below, bill-to and ship-to blocks;
 * buyer_first: the buyer's block at the very top, the title and number in one line, the seller
   named only in the footer with its registers;
-* receipt: a shop's till receipt, paid at once (no due date).
+* receipt: a shop's till receipt, paid at once (no due date);
+* parties: the seller's and the buyer's blocks side by side under their labels, each with its
+  tax id, and a row of dates (issue, delivery, due) as "label: value" pairs;
+* header_grid: a grid of labels (document type, number, date, customer) with their values in
+  the row below, and labelled party blocks of "Name: value" rows, as e-invoice viewers print.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -265,4 +269,64 @@ def receipt(printed: Printed) -> bytes:
     return bytes(page.output())
 
 
-LAYOUTS = {"letter": letter, "modern": modern, "buyer_first": buyer_first, "receipt": receipt}
+def parties(printed: Printed) -> bytes:
+    locale, page = printed.locale, _Page()
+    seller, buyer = locale["seller"], locale["buyer"]
+    page.text_at(
+        20, 20, f"{printed.pick('title')} {printed.pick('number')} {printed.number}", 14, True
+    )
+    delivered = printed.issued - timedelta(days=2)
+    dates = [
+        (printed.pick("date"), printed.issued),
+        (locale["delivery"], delivered),
+        *([(printed.pick("due"), printed.due)] if printed.due else []),
+    ]
+    for column, (label, value) in enumerate(dates):
+        page.text_at(20 + 60 * column, 28, f"{label}: {printed_date(value, printed)}", size=8)
+    page.text_at(20, 42, printed.pick("seller_label") + ":", size=9, bold=True)
+    page.text_at(110, 42, printed.pick("buyer_label") + ":", size=9, bold=True)
+    buyer_lines = [buyer[0], buyer[2], buyer[3], "VAT FR 98 123456789"]
+    seller_lines = [seller[0], seller[1], seller[2], locale["seller_ids"][0]]
+    for row, (left, right) in enumerate(zip(seller_lines, buyer_lines, strict=True)):
+        page.text_at(20, 48 + 5 * row, left, size=9)
+        page.text_at(110, 48 + 5 * row, right, size=9)
+    y = _items(page, printed, 80)
+    y = _totals(page, printed, y + 6)
+    if not printed.prepaid:
+        page.text_at(120, y + 9, printed.pick("amount_due"), size=10, bold=True)
+        page.right_at(190, y + 9, money(printed.amount_due, locale), size=10, bold=True)
+    page.text_at(20, y + 22, locale["seller_bank"], size=8)
+    return bytes(page.output())
+
+
+def header_grid(printed: Printed) -> bytes:
+    locale, page = printed.locale, _Page()
+    seller, buyer = locale["seller"], locale["buyer"]
+    page.text_at(20, 18, printed.pick("title"), size=15, bold=True)
+    heads = ["TD01", printed.pick("number"), printed.pick("date"), printed.pick("customer")]
+    values = ["380", printed.number, printed_date(printed.issued, printed), "K-20417"]
+    for column, (head, value) in enumerate(zip(heads, values, strict=True)):
+        page.text_at(20 + 45 * column, 30, head, size=8, bold=True)
+        page.text_at(20 + 45 * column, 35, value, size=9)
+    name = locale["name_label"]
+    for x, label, party in ((20, "seller_label", seller), (110, "buyer_label", buyer)):
+        page.text_at(x, 50, printed.pick(label), size=9, bold=True)
+        page.text_at(x, 56, f"{name}:", size=8)
+        page.text_at(x + 28, 56, party[0], size=9)
+        page.text_at(x + 28, 61, party[-2], size=9)
+        page.text_at(x + 28, 66, party[-1], size=9)
+    y = _items(page, printed, 85)
+    y = _totals(page, printed, y + 6)
+    if printed.due:
+        page.text_at(20, y + 14, f"{printed.pick('due')}: {printed_date(printed.due, printed)}")
+    return bytes(page.output())
+
+
+LAYOUTS = {
+    "letter": letter,
+    "modern": modern,
+    "buyer_first": buyer_first,
+    "receipt": receipt,
+    "parties": parties,
+    "header_grid": header_grid,
+}
