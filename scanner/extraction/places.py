@@ -82,22 +82,29 @@ def opens_with_label(layout: Layout, row: int, cell: Cell) -> bool:
 
 def places(layout: Layout, at: LabelAt) -> Iterator[Place]:
     """Where the value of the label `at` may be, in the order to look. Labels joined by a slash
-    ("Rechnungsdatum/Lieferdatum") share the value after the last of them; when another label
-    follows in its cell, its own value is the text between the two, if any."""
+    ("Rechnungsdatum/Lieferdatum") share the value after the last of them. When another label
+    follows in its cell, its own value is the text between the two; with none there, the cell is
+    a header of several columns ("Invoice date  Due date" printed close together) and each
+    label's value stands under the label itself."""
     cell = layout.rows[at.row].cells[at.cell]
     end = at.label.end
     following = [label for label in cell_labels(layout)[at.row][at.cell] if label.start >= end]
     while following and _JOINED.fullmatch(cell.text[end : following[0].start]):
         end = following.pop(0).end
-    if following:
-        yield Place(cell.text[end : following[0].start], SAME, at.row, cell)
+    if not following:
+        yield from cell_places(layout, at.row, at.cell, end, label_start=at.label.start)
         return
-    yield from cell_places(layout, at.row, at.cell, end)
+    between = cell.text[end : following[0].start]
+    yield Place(between, SAME, at.row, cell)
+    if not between.strip(" :.-#") and layout.positioned:
+        yield from _under(layout, at.row, _span(cell, at.label.start, end))
 
 
-def cell_places(layout: Layout, row: int, cell_index: int, start: int) -> Iterator[Place]:
+def cell_places(
+    layout: Layout, row: int, cell_index: int, start: int, label_start: int = 0
+) -> Iterator[Place]:
     """The places of a value that follows position `start` of a cell: the rest of the cell,
-    the cells to its right, and the cell under it."""
+    the cells to its right, and the cell under the label (from `label_start` to `start`)."""
     cell = layout.rows[row].cells[cell_index]
     yield Place(cell.text[start:], SAME, row, cell)
     taken = 0
@@ -107,9 +114,21 @@ def cell_places(layout: Layout, row: int, cell_index: int, start: int) -> Iterat
             break
         taken += 1
         yield Place(right.text, RIGHT, right_row, right)
+    under = _span(cell, label_start, start) if layout.positioned and label_start else cell
+    yield from _under(layout, row, under)
+
+
+def _under(layout: Layout, row: int, cell: Cell) -> Iterator[Place]:
     below = layout.below(row, cell)
     if below is not None and not opens_with_label(layout, below[0], below[1]):
         yield Place(below[1].text, BELOW, below[0], below[1])
+
+
+def _span(cell: Cell, start: int, end: int) -> Cell:
+    """The part of a cell between two character offsets, its extent estimated by their share
+    of the cell's text (a label in a cell of several)."""
+    width = (cell.x1 - cell.x0) / max(len(cell.text), 1)
+    return Cell(cell.text[start:end], cell.x0 + width * start, cell.x0 + width * end)
 
 
 def _row_of(layout: Layout, near: int, cell: Cell) -> int:

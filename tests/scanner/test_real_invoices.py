@@ -46,7 +46,7 @@ def test_the_xml_path_stays_exact() -> None:
     assert low == {}, result.misses
 
 
-def test_invoices_of_eleven_languages_in_common_layouts() -> None:
+def test_invoices_of_fourteen_languages_in_common_layouts() -> None:
     docs = layout_documents()
     assert {doc.language for doc in docs} == {
         "en",
@@ -60,6 +60,9 @@ def test_invoices_of_eleven_languages_in_common_layouts() -> None:
         "sv",
         "da",
         "no",
+        "cs",
+        "sk",
+        "fi",
     }
     result = score(docs, lambda doc: found_in(doc, "xml"))
     assert result.detection == 1.0, result.misses

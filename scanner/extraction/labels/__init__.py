@@ -1,4 +1,4 @@
-"""The invoice vocabulary of eleven languages, loaded once from the TOML files beside this module.
+"""The invoice vocabulary of fourteen languages, loaded once from the TOML files beside this module.
 
 Each concept (a kind of document, a field's label) becomes one compiled pattern over every
 language: a document may mix them, and a label must be found before its language is known.
@@ -19,7 +19,7 @@ from pathlib import Path
 from scanner.extraction.labels.phrases import Phrases, phrase_regex
 
 _HERE = Path(__file__).parent
-LANGUAGES = ("en", "de", "fr", "es", "nl", "it", "pt", "pl", "sv", "da", "no")
+LANGUAGES = ("en", "de", "fr", "es", "nl", "it", "pt", "pl", "sv", "da", "no", "cs", "sk", "fi")
 
 # The field labels `find_labels` reports; the order settles a tie between two labels of the same
 # span ("total" is both a plain total in one language and part of another's grand total).

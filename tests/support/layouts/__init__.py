@@ -1,4 +1,4 @@
-"""Invoices of eleven languages in the layouts real vendors use, with what each one says.
+"""Invoices of fourteen languages in the layouts real vendors use, with what each one says.
 
 Every locale of locales.toml is printed in the letter, modern, buyer-first, parties and
 header-grid layouts, each with other wordings of its labels, and as a till receipt for a few; a
@@ -33,6 +33,9 @@ _ITEMS = {
     "sv": ("Kontorsstolar", "Skrivbordslampor", "Frakt"),
     "da": ("Cykelservice", "Ny kæde", "Dæk og slange"),
     "no": ("Frakt Bergen-Ålesund", "Kjølecontainer (døgn)", "Håndtering"),
+    "cs": ("Tisk letáků A5", "Vizitky (balení)", "Doprava"),
+    "sk": ("Kuchynská linka na mieru", "Montáž", "Doprava"),
+    "fi": ("Kuljetus Helsinki-Tampere", "Kylmäkontti (vrk)", "Käsittely"),
 }
 # Invoice numbers as each locale's vendors write them.
 _NUMBERS = {
@@ -50,6 +53,9 @@ _NUMBERS = {
     "sv-SE": "10045",
     "da-DK": "2024-117",
     "nb-NO": "31055",
+    "cs-CZ": "2024001",
+    "sk-SK": "FA2024/0034",
+    "fi-FI": "1024",
 }
 _RECEIPTS = ("en-GB", "de-DE", "fr-FR", "nl-NL", "it-IT", "sv-SE")
 _LAYOUTS = ("letter", "modern", "buyer_first", "parties", "header_grid")
@@ -93,7 +99,15 @@ def _document(locale_name: str, layout: str, layout_index: int, prepaid: bool) -
 
 def _currency(locale: dict[str, object]) -> str:
     symbol = str(locale["symbol"])
-    by_symbol = {"£": "GBP", "$": "USD", "Rs.": "INR", "€": "EUR", "CHF": "CHF", "zł": "PLN"}
+    by_symbol = {
+        "£": "GBP",
+        "$": "USD",
+        "Rs.": "INR",
+        "€": "EUR",
+        "CHF": "CHF",
+        "zł": "PLN",
+        "Kč": "CZK",
+    }
     by_language = {"sv": "SEK", "da": "DKK", "no": "NOK"}
     return by_symbol.get(symbol) or by_language[str(locale["language"])]
 
