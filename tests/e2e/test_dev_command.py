@@ -44,15 +44,23 @@ def graphql(api_port: int, query: str, variables: dict | None = None) -> dict:
     return response.json()
 
 
-def test_dev_serves_graphiql_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
-    api_port, redis_port, localdb_port = free_port(), free_port(), free_port()
+def dev_environment(data_dir: Path) -> tuple[dict[str, str], int, int]:
+    """The environment of a `dev` with its own data, Redis and store ports: (env, redis port,
+    store port)."""
+    redis_port, localdb_port = free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if key != "MONGODB_URL"}
     env.update(
         ENVIRONMENT="dev",
-        DATA_DIR=str(tmp_path / "data"),
+        DATA_DIR=str(data_dir),
         REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
         LOCALDB_PORT=str(localdb_port),
     )
+    return env, redis_port, localdb_port
+
+
+def test_dev_serves_graphiql_stops_cleanly_and_keeps_data(tmp_path: Path) -> None:
+    api_port = free_port()
+    env, redis_port, localdb_port = dev_environment(tmp_path / "data")
     log = tmp_path / "dev-1.log"
 
     started = time.monotonic()
@@ -107,14 +115,8 @@ def refusal_line(stderr: str) -> str:
 
 
 def test_a_second_dev_beside_a_running_one_refuses_what_is_taken(tmp_path: Path) -> None:
-    api_port, redis_port, localdb_port = free_port(), free_port(), free_port()
-    env = {key: value for key, value in os.environ.items() if key != "MONGODB_URL"}
-    env.update(
-        ENVIRONMENT="dev",
-        DATA_DIR=str(tmp_path / "first"),
-        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-        LOCALDB_PORT=str(localdb_port),
-    )
+    api_port = free_port()
+    env, redis_port, localdb_port = dev_environment(tmp_path / "first")
     first = start_dev(env, api_port, tmp_path / "first.log")
     try:
         second = {**env, "DATA_DIR": str(tmp_path / "second")}

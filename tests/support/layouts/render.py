@@ -159,6 +159,15 @@ def _totals(page: _Page, printed: Printed, y: float, x: float = 120) -> float:
     return y
 
 
+def _amount_due(page: _Page, printed: Printed, y: float) -> float:
+    """The amount due in bold under the totals (a prepaid invoice's totals print it already)."""
+    if printed.prepaid:
+        return y
+    page.text_at(120, y + 9, printed.pick("amount_due"), size=10, bold=True)
+    page.right_at(190, y + 9, money(printed.amount_due, printed.locale), size=10, bold=True)
+    return y + 9
+
+
 def _footer(page: _Page, printed: Printed, y: float = 272) -> None:
     locale = printed.locale
     seller = locale["seller"]
@@ -219,11 +228,8 @@ def modern(printed: Printed) -> bytes:
         if row != 1:
             page.text_at(110, 67 + 5 * row, line, size=9)
     y = _items(page, printed, 100)
-    y = _totals(page, printed, y + 6)
-    if not printed.prepaid:
-        page.text_at(120, y + 9, printed.pick("amount_due"), size=10, bold=True)
-        page.right_at(190, y + 9, money(printed.amount_due, locale), size=10, bold=True)
-    page.text_at(20, y + 24, printed.locale["terms"].format(days=14), size=8)
+    y = _amount_due(page, printed, _totals(page, printed, y + 6))
+    page.text_at(20, y + 15, printed.locale["terms"].format(days=14), size=8)
     page.text_at(20, 280, f"{seller[0]} · {locale['seller_ids'][0]}", size=7)
     page.text_at(20, 284, locale["seller_bank"], size=7)
     return bytes(page.output())
@@ -291,11 +297,8 @@ def parties(printed: Printed) -> bytes:
         page.text_at(20, 48 + 5 * row, left, size=9)
         page.text_at(110, 48 + 5 * row, right, size=9)
     y = _items(page, printed, 80)
-    y = _totals(page, printed, y + 6)
-    if not printed.prepaid:
-        page.text_at(120, y + 9, printed.pick("amount_due"), size=10, bold=True)
-        page.right_at(190, y + 9, money(printed.amount_due, locale), size=10, bold=True)
-    page.text_at(20, y + 22, locale["seller_bank"], size=8)
+    y = _amount_due(page, printed, _totals(page, printed, y + 6))
+    page.text_at(20, y + 13, locale["seller_bank"], size=8)
     return bytes(page.output())
 
 
