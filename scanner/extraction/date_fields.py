@@ -8,6 +8,7 @@ Readings, strongest first:
   issued at 2026-03-05") for the issue date, and a payment term that ends in a date ("Zahlbar
   innerhalb 30 Tagen netto bis 04.04.2013") for the due date;
 - a date under a plain "Date"/"Datum" label (weaker in the page's footer: a print date);
+- a letter's date after its place ("München, den 01.11.2024", "Paris, le 5 mars 2024");
 - a date beside an invoice title ("Beitragsrechnung   24. Januar 2014");
 - the first date in the head of the document that no label claims.
 Delivery, order and period dates are claimed by their own labels and never taken for either. A
@@ -26,11 +27,12 @@ from scanner.extraction.dates import DATE, parse_date
 from scanner.extraction.evidence import Candidate, decide
 from scanner.extraction.labels import document_patterns, label_pattern
 from scanner.extraction.layout import Cell, Layout
+from scanner.extraction.numbers import TITLE_CODE
 from scanner.extraction.places import cell_labels, labels_of, places
 from scanner.extraction.record import Found
 
 ISSUE_LABEL, DUE_LABEL, PLAIN_LABEL = 1.0, 1.0, 0.8
-NUMBER_OF, PAYABLE_UNTIL, BESIDE_TITLE, UNLABELLED = 0.95, 0.9, 0.7, 0.5
+NUMBER_OF, PAYABLE_UNTIL, LETTER_DATE, BESIDE_TITLE, UNLABELLED = 0.95, 0.9, 0.75, 0.7, 0.5
 COMPUTED_DUE = 0.6
 # A plain "Date" in the footer is a print or a bank date more often than the invoice's.
 _FOOTER, _FOOTER_PENALTY = 0.85, 0.5
@@ -117,6 +119,8 @@ def _implied(
                 label.start < match.start() for label in labels[row_index][cell_index]
             ):
                 continue  # a label of another kind (an order number, a period) owns it
+            elif _letter_date(before) and _in_head(layout, row_index):
+                readings.append(_Reading("issue", LETTER_DATE, value, row_index))
             elif _beside_title(row.cells[0]) and cell_index > 0:
                 readings.append(_Reading("issue", BESIDE_TITLE, value, row_index))
             elif not unlabelled_seen and _in_head(layout, row_index):
@@ -137,13 +141,14 @@ def _dates_of_row(layout: Layout, row_index: int) -> Iterator[tuple[int, Cell, r
 
 @cache
 def _number_of_pattern() -> re.Pattern[str]:
-    """An invoice title or number label, a value with a digit, then "of"/"vom"/"du"."""
-    invoice = (
-        f"(?:{document_patterns()['invoice'].pattern}|{label_pattern('invoice_number').pattern})"
-    )
-    of = label_pattern("date_of").pattern
+    """An invoice title (with its code: "Handelsrechnung (380)") or number label, a number
+    word, a value with a digit, then "of"/"vom"/"du": "Rechnung Nr. 12 vom". Nothing else may
+    stand between: in "Rechnung gemäß Bestellung Nr. 7 vom" the date is the order's."""
+    title = f"(?:{document_patterns()['invoice'].pattern}){TITLE_CODE.pattern}"
+    invoice = f"(?:{title}|{label_pattern('invoice_number').pattern})"
+    number, of = label_pattern("number").pattern, label_pattern("date_of").pattern
     return re.compile(
-        rf"{invoice}[\s:#.]*(?:\S+\s+){{0,3}}\S*\d\S*\s+(?:{of})\s*[:.]?\s*$",
+        rf"{invoice}[\s:#.]*(?:(?:{number})[\s:#.]*)?\S*\d\S*\s+(?:{of})\s*[:.]?\s*$",
         re.IGNORECASE,
     )
 
@@ -164,9 +169,20 @@ def _payable_until(before: str) -> bool:
 
 
 def _beside_title(first: Cell) -> bool:
-    """Whether a row opens with an invoice title and nothing else."""
-    title = document_patterns()["invoice"].fullmatch(first.text.strip(" :"))
-    return title is not None
+    """Whether a row opens with an invoice title ("Beitragsrechnung zur Kraftfahrtversicherung
+    Nr. 7   11. März 2014")."""
+    return document_patterns()["invoice"].match(first.text.strip(" :")) is not None
+
+
+@cache
+def _letter_date_pattern() -> re.Pattern[str]:
+    """A place, a comma and a date word: the date line of a letter."""
+    words = label_pattern("letter_date").pattern
+    return re.compile(rf"^\s*[A-ZÄÖÜÉÀ][^\W\d_]+(?:[ -][^\W\d_]+)?,\s*(?:{words})?\s*$")
+
+
+def _letter_date(before: str) -> bool:
+    return _letter_date_pattern().search(before) is not None
 
 
 def _in_head(layout: Layout, row_index: int) -> bool:

@@ -100,11 +100,11 @@ class Layout:
             if abs(other.top - row.top) < 0.8 * row.height:
                 yield from (cell for cell in other.cells if cell.x0 >= left)
 
-    def below(self, index: int, cell: Cell) -> tuple[int, Cell] | None:
+    def below(self, index: int, cell: Cell, reach: float = BELOW_REACH) -> tuple[int, Cell] | None:
         """The first cell under `cell` in its column, with its row's index: on the next rows of
-        the same page within BELOW_REACH heights, the one overlapping it most. In text without
-        positions only the next row is looked at, where a row with as many cells is read as a
-        table row (the cell at the same place), else by character column."""
+        the same page within `reach` heights of its row, the one overlapping it most. In text
+        without positions only the next row is looked at, where a row with as many cells is read
+        as a table row (the cell at the same place), else by character column."""
         row = self.rows[index]
         if not self.positioned:
             if index + 1 >= len(self.rows):
@@ -116,7 +116,7 @@ class Layout:
             return (index + 1, overlapping[0]) if overlapping else None
         for below_index in range(index + 1, min(index + 6, len(self.rows))):
             other = self.rows[below_index]
-            if other.page != row.page or other.top - row.bottom > BELOW_REACH * row.height:
+            if other.page != row.page or other.top - row.bottom > reach * row.height:
                 return None
             overlapping = [c for c in other.cells if _overlap(c, cell) > 0]
             if overlapping:

@@ -40,6 +40,7 @@ INNER_LABEL, NESTED_LABEL = 0.7, 0.6
 # A title's number is read in the head of the first page (or of a text) only.
 _HEAD_SHARE, _HEAD_ROWS = 0.45, 25
 _AMOUNT = re.compile(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _NOT_A_VALUE = re.compile(
     r"(?:date|datum|fecha|data|dato|vom|du|del|of|for|from|to|the|de|page|seite)", re.I
 )
@@ -59,20 +60,22 @@ def _value_pattern() -> re.Pattern[str]:
 
 # What some print between an invoice title and its number: "Teilrechnung Bau (875)",
 # "Gutschrift (Selbst ausgestellte Rechnung) (389)".
-_TITLE_CODE = re.compile(r"(?:(?:\s+[^\W\d_]+){0,2}?(?:\s*\([^()]{0,40}\))+)?")
+TITLE_CODE = re.compile(r"(?:(?:\s+[^\W\d_]+){0,2}?(?:\s*\([^()]{0,40}\))+)?")
 
 
 def _titles(text: str) -> Iterator[tuple[int, int]]:
     """Where each invoice title of `text` starts, and where its code (if any) ends."""
     for title in document_patterns()["invoice"].finditer(text):
-        code = _TITLE_CODE.match(text, title.end())
+        code = TITLE_CODE.match(text, title.end())
         yield title.start(), code.end() if code else title.end()
 
 
 def find_number(layout: Layout, subject: str = "", filename: str = "") -> Found[str] | None:
     """The invoice number of the document laid out in `layout`, else the one in `subject`;
     its confidence rises where the file name or the subject repeats it."""
-    candidates = [*_labelled(layout), *_titled(layout), *_numbered(layout)]
+    # A bare "Nr." beside a value is read only where no invoice label or title is: in
+    # e-invoice viewers every party's block has its own "Nummer:".
+    candidates = [*_labelled(layout), *_titled(layout)] or _numbered(layout)
     from_subject = _after_title(subject)
     if from_subject:
         candidates.append(Candidate(from_subject, SUBJECT_SCORE, len(layout.rows)))
@@ -129,6 +132,8 @@ def _titled(layout: Layout) -> list[Candidate[str]]:
                     continue  # "Invoice date", "Invoice total": a label, not a title
                 rest = cell.text[title_end:]
                 value = value_at(rest) or _after_a_word(rest)
+                if value and _YEAR.fullmatch(value):
+                    continue  # "Betriebskostenabrechnung 2010": the year the title is about
                 if value is None and not rest.strip():
                     right = row.cells[cell_index + 1 : cell_index + 2]
                     value = value_at(right[0].text) if right else None

@@ -45,9 +45,11 @@ def legal_form_pattern() -> str:
 
 @cache
 def company_pattern() -> re.Pattern[str]:
-    """A company name: capitalised words up to a legal form, which ends it."""
+    """A company name: capitalised words up to a legal form, which ends it. A name holds a word
+    of two letters or more: "1011 AB" is a Dutch postcode, not a Swedish company."""
     return re.compile(
-        rf"(?P<name>{_NAME_START}[\w&.,'’+\- ]{{0,60}}?[\s\-](?:{legal_form_pattern()}))"
+        rf"(?P<name>(?=[^\n]{{0,60}}?[^\W\d_]{{2}}[^\n]{{0,60}}?[\s\-](?:{legal_form_pattern()}))"
+        rf"{_NAME_START}[\w&.,'’+\- ]{{0,60}}?[\s\-](?:{legal_form_pattern()}))"
         r"(?![\w])"
     )
 

@@ -36,7 +36,14 @@ from scanner.extraction.parties import (
 )
 from scanner.extraction.places import cell_labels, labels_of, opens_with_label
 from scanner.extraction.record import Found
-from scanner.extraction.vendor_blocks import countries, opens_block, recipient_cells, return_lines
+from scanner.extraction.vendor_blocks import (
+    bank_cells,
+    countries,
+    is_address_line,
+    opens_block,
+    recipient_cells,
+    return_lines,
+)
 from scanner.extraction.vocabulary import kind_of_name
 
 SELLER_LABEL, RETURN_LINE, LETTERHEAD, FOOTER, NAME_ONLY, BODY = 0.9, 0.75, 0.7, 0.65, 0.45, 0.3
@@ -66,15 +73,21 @@ def find_vendor(layout: Layout, sender: str = "", *, body: bool = False) -> Foun
     company the sender's name or domain names. A mail's own body (`body`) is the sender's text:
     there the sender's company name counts first."""
     excluded = recipient_cells(layout)
-    candidates = [
-        *_seller_labelled(layout, excluded),
-        *_companies(layout, excluded),
-        *_letterhead(layout, excluded),
-        *_signature(layout),
-    ]
     domains = _printed_domains(layout, excluded)
     own = sender_organisation(sender)
+    candidates = [
+        *_seller_labelled(layout, excluded),
+        *_companies(layout, excluded | bank_cells(layout)),
+        *_address_lines(layout, excluded | bank_cells(layout)),
+        *_signature(layout),
+    ]
     supported = [_supported(layout, c, domains, own) for c in candidates]
+    # A letterhead's name without a legal form counts where something supports it (a printed
+    # domain: "CRONUS DE" and info@cronus.com), or where the page names no other seller.
+    for name in _letterhead_names(layout, excluded):
+        backed = _supported(layout, name, domains, own)
+        if backed.score > name.score or not supported:
+            supported.append(backed)
     fallback = sender_company(sender)
     if fallback:
         score = SENDER_OF_BODY if body else SENDER_NAME
@@ -170,14 +183,24 @@ def _companies(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candi
                 break
 
 
-def _letterhead(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:
-    """The first part of each return-address line, and the top name-like cell of each column
-    of the head that no company name tops (a letterhead without a legal form: "CRONUS DE")."""
-    for row_index, cell_index in sorted(return_lines(layout)):
-        first = _parts(layout.rows[row_index].cells[cell_index].text)[0]
-        name = _name_in(first)
-        if name:
-            yield Candidate(name, RETURN_LINE, row_index)
+def _address_lines(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:
+    """The first part of each return-address line (above a letter's window) and of the footer's
+    address lines ("Acme · Main St 1 · 12345 Town")."""
+    returns = return_lines(layout)
+    for row_index, row in enumerate(layout.rows):
+        for cell_index, cell in enumerate(row.cells):
+            if (row_index, cell_index) in excluded or not is_address_line(cell.text):
+                continue
+            name = _name_in(_parts(cell.text)[0])
+            if name and (row_index, cell_index) in returns:
+                yield Candidate(name, RETURN_LINE, row_index)
+            elif name and _in_foot(layout, row_index, layout.relative_top(row_index)):
+                yield Candidate(name, FOOTER, row_index)
+
+
+def _letterhead_names(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:
+    """The top name-like cell of each column of the head that no company name tops: a
+    letterhead without a legal form ("CRONUS DE")."""
     columns: list[float] = []
     for row_index, row in enumerate(layout.rows):
         if not _in_head(layout, row_index, layout.relative_top(row_index)):
@@ -191,7 +214,7 @@ def _letterhead(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Cand
             if name is None:
                 continue
             columns.append(cell.x0)
-            if not company_pattern().match(name):  # a company's name _companies reads
+            if not company_pattern().match(name) and "," not in name:
                 yield Candidate(name, NAME_ONLY, row_index)
 
 
@@ -229,6 +252,7 @@ def _supported(
 def _names_domain(compact: str, domain: str) -> bool:
     """Whether a name (without spaces and case) is the one a domain's name stands for:
     "hetzneronlinegmbh" for hetzner, "aubonmoulinsarl" for aubonmoulin."""
+    domain = normal_name(domain)
     return domain in compact or (len(compact) >= 4 and domain.startswith(compact[:6]))
 
 
@@ -289,6 +313,8 @@ def _name_in(text: str, whole: bool = False) -> str | None:
         return None
     if sum(c.isdigit() for c in text) > 2 or _ADDRESS.search(text) or text in countries():
         return None
+    if len(words) == 1 and any(c.isdigit() for c in text):
+        return None  # a code ("TD01"), not a name
     if text.upper() in ISO_CODES or text.upper() == text and len(text) <= 3:
         return None  # a currency code or an abbreviation
     if is_person(text) or not all(w[0].isupper() or w in _JOINERS for w in words):

@@ -55,6 +55,7 @@ HELPER_CONCEPTS = (
     "until",
     "introduction",
     "invoice_total",
+    "letter_date",
 )
 
 
