@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
 
-from scanner.extraction.currency import ISO_CODES
 from scanner.extraction.evidence import Candidate, decide
-from scanner.extraction.labels import find_labels, label_pattern, mail_formula_patterns
+from scanner.extraction.labels import mail_formula_patterns
 from scanner.extraction.layout import Cell, Layout
+from scanner.extraction.names import (
+    introduced,
+    joined_with_line_above,
+    name_in,
+    normal_name,
+    parts_of,
+)
 from scanner.extraction.parties import (
     company_pattern,
     domain_company,
     is_free_mail,
-    is_person,
     organisation,
     sender_company,
     sender_organisation,
@@ -38,13 +42,12 @@ from scanner.extraction.places import cell_labels, labels_of, opens_with_label
 from scanner.extraction.record import Found
 from scanner.extraction.vendor_blocks import (
     bank_cells,
-    countries,
+    block_below,
     is_address_line,
     opens_block,
     recipient_cells,
     return_lines,
 )
-from scanner.extraction.vocabulary import kind_of_name
 
 SELLER_LABEL, RETURN_LINE, LETTERHEAD, FOOTER, NAME_ONLY, BODY = 0.9, 0.75, 0.7, 0.65, 0.45, 0.3
 SIGNATURE, SENDER_NAME, SENDER_DOMAIN, SENDER_OF_BODY = 0.55, 0.4, 0.25, 0.8
@@ -53,19 +56,11 @@ DOMAIN_SUPPORT, SENDER_SUPPORT, REGISTER_SUPPORT = 0.5, 0.3, 0.2
 # Where the letterhead and the footer are, as shares of the page's height.
 _HEAD, _FOOT = 0.25, 0.8
 _TEXT_EDGE_ROWS = 15
-# Small words inside a name ("Au bon moulin", "Bakker en Zonen", "Maison du Pain").
-_JOINERS = frozenset(
-    "& + and und et en y e i og och di da de du des del della der den van von la le les "
-    "au aux bon".split()
-)
 # Cells starting within this many points of each other stand in one column.
 _COLUMN_TOLERANCE = 15.0
-_SEPARATORS = re.compile(r"\s*[·•●|–]\s*|\s{3,}|\s+-\s+|\t")
 _DOMAIN = re.compile(
     r"(?:@|\bwww\.|https?://(?:www\.)?)([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})", re.I
 )
-_WEB_NAME = re.compile(r"[a-z0-9][a-z0-9-]{2,}\.(?:com|net|org|io|co|de|fr|nl|eu|it|es)", re.I)
-_ADDRESS = re.compile(r"^\d{4,5}\s|\b\d{1,4}[a-z]?$|^\d+\s*[-/]?\s*\d*$", re.IGNORECASE)
 
 
 def find_vendor(layout: Layout, sender: str = "", *, body: bool = False) -> Found[str] | None:
@@ -97,11 +92,6 @@ def find_vendor(layout: Layout, sender: str = "", *, body: bool = False) -> Foun
     return decide(supported, key=normal_name)
 
 
-def normal_name(name: str) -> str:
-    """A name compared without case, punctuation and spacing."""
-    return re.sub(r"[\W_]+", "", name.casefold())
-
-
 def _seller_labelled(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:
     """The name under or after each seller label."""
     for at in labels_of(layout, frozenset({"seller"})):
@@ -110,11 +100,11 @@ def _seller_labelled(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator
             continue  # "Lieferant GmbH" is a name, "Steuerbevollmächtigter des Verkäufers" no head
         rest = cell.text[at.label.end :].strip(" :")
         if rest:
-            name = _name_in(rest)
+            name = name_in(rest)
             if name:
                 yield Candidate(name, SELLER_LABEL, at.row)
             continue
-        for row_index, below in _block_below(layout, at.row, cell):
+        for row_index, below in block_below(layout, at.row, cell):
             place = (row_index, layout.rows[row_index].cells.index(below))
             if place in excluded:
                 break  # the recipient's block begins
@@ -124,37 +114,26 @@ def _seller_labelled(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator
                 break
 
 
-def _block_below(layout: Layout, row: int, cell: Cell) -> Iterator[tuple[int, Cell]]:
-    """The cells of the block under `cell`: the next rows' cells in its column, until a gap."""
-    index = row
-    for _ in range(8):
-        found = layout.below(index, cell)
-        if found is None:
-            return
-        index, cell = found
-        yield index, cell
-
-
 def _block_name(layout: Layout, row: int, cell: Cell) -> str | None:
     """A block row's name: the value of a "Name:" label, or the row itself when name-like."""
     labels = cell_labels(layout)[row][layout.rows[row].cells.index(cell)]
     if labels and labels[0].concept == "name":
         value = cell.text[labels[0].end :].strip(" :")
         if value:
-            return _name_in(value, whole=True)
+            return name_in(value, whole=True)
         right = layout.rows[row].cells
         position = right.index(cell)
         if position + 1 >= len(right):
             return None
-        name = _name_in(right[position + 1].text, whole=True)
-        return _joined_with_line_above(layout, row, right[position + 1], name) if name else None
+        name = name_in(right[position + 1].text, whole=True)
+        return joined_with_line_above(layout, row, right[position + 1], name) if name else None
     row_cells = layout.rows[row].cells
     position = row_cells.index(cell)
     if position + 1 < len(row_cells) and row_cells[position + 1].text.startswith(":"):
         return None  # "Nummer  : 12345676": a label whose colon stands apart
     if opens_with_label(layout, row, cell):
         return None
-    return _name_in(cell.text)
+    return name_in(cell.text)
 
 
 def _companies(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:
@@ -165,12 +144,12 @@ def _companies(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candi
         for cell_index, cell in enumerate(row.cells):
             if (row_index, cell_index) in excluded:
                 continue
-            for part in _parts(cell.text):
-                part = _introduced(part)
+            for part in parts_of(cell.text):
+                part = introduced(part)
                 match = company_pattern().match(part)
                 if match is None or len(part.split()) > 10:
                     continue
-                name = _joined_with_line_above(layout, row_index, cell, match["name"].strip())
+                name = joined_with_line_above(layout, row_index, cell, match["name"].strip())
                 if (row_index, cell_index) in returns:
                     score = RETURN_LINE
                 elif _in_head(layout, row_index, top):
@@ -191,7 +170,7 @@ def _address_lines(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[C
         for cell_index, cell in enumerate(row.cells):
             if (row_index, cell_index) in excluded or not is_address_line(cell.text):
                 continue
-            name = _name_in(_parts(cell.text)[0])
+            name = name_in(parts_of(cell.text)[0])
             if name and (row_index, cell_index) in returns:
                 yield Candidate(name, RETURN_LINE, row_index)
             elif name and _in_foot(layout, row_index, layout.relative_top(row_index)):
@@ -210,7 +189,7 @@ def _letterhead_names(layout: Layout, excluded: set[tuple[int, int]]) -> Iterato
                 continue
             if (row_index, cell_index) in excluded or opens_with_label(layout, row_index, cell):
                 continue
-            name = _name_in(cell.text)
+            name = name_in(cell.text)
             if name is None:
                 continue
             columns.append(cell.x0)
@@ -228,7 +207,7 @@ def _signature(layout: Layout) -> Iterator[Candidate[str]]:
     closings = [i for i, line in enumerate(lines) if closing.match(line)]
     if closings:
         for index in range(closings[-1] + 1, min(closings[-1] + 4, len(lines))):
-            name = _name_in(lines[index])
+            name = name_in(lines[index])
             if name:
                 yield Candidate(name, SIGNATURE, index)
                 return
@@ -278,85 +257,6 @@ def _printed_domains(layout: Layout, excluded: set[tuple[int, int]]) -> set[str]
                 if len(name) >= 3 and not is_free_mail(name):
                     found.add(name)
     return found
-
-
-def _joined_with_line_above(layout: Layout, row_index: int, cell: Cell, name: str) -> str:
-    """A company name that begins on the line above ("MVM Musterhafter" / "Versicherungsverein
-    Musterstadt a.G."): the two lines joined when the first is name-like and in the same column."""
-    if row_index == 0 or not cell.text.startswith(name):
-        return name
-    above_row, row = layout.rows[row_index - 1], layout.rows[row_index]
-    if above_row.page != row.page or row.top - above_row.bottom > 0.8 * row.height:
-        return name
-    for above in above_row.cells:
-        if abs(above.x0 - cell.x0) < 3 and _name_in(above.text) == above.text:
-            if not company_pattern().match(above.text) and len(above.text.split()) <= 4:
-                return f"{above.text} {name}"
-    return name
-
-
-def _name_in(text: str, whole: bool = False) -> str | None:
-    """`text` as a name: a company's, or a few words with no figures, labels or addresses;
-    `whole` keeps what follows a legal form ("Musterbetrieb AG Demodaten", a label's value)."""
-    if text.rstrip().endswith(":"):
-        return None  # a label
-    text = " ".join(_introduced(text).split()).strip(" ,;")
-    if _WEB_NAME.fullmatch(text):
-        return text  # a brand that is its domain ("weclapp.com")
-    match = company_pattern().match(text)
-    if match and len(match["name"].split()) <= 10:
-        if whole and len(text.split()) <= 10 or _name_continues(text[match.end() :]):
-            return text
-        return match["name"].strip()
-    words = text.split()
-    if not 1 <= len(words) <= 6 or len(text) > 60 or any(c in text for c in ":@/!?"):
-        return None
-    if sum(c.isdigit() for c in text) > 2 or _ADDRESS.search(text) or text in countries():
-        return None
-    if len(words) == 1 and any(c.isdigit() for c in text):
-        return None  # a code ("TD01"), not a name
-    if text.upper() in ISO_CODES or text.upper() == text and len(text) <= 3:
-        return None  # a currency code or an abbreviation
-    if is_person(text) or not all(w[0].isupper() or w in _JOINERS for w in words):
-        return None
-    if text.endswith(".") and not text.endswith((" Co.", " Inc.", " Ltd.")):
-        return None  # a sentence
-    _, greeting = mail_formula_patterns()
-    if greeting.match(text) or _has_label(text):
-        return None
-    return text
-
-
-def _name_continues(rest: str) -> bool:
-    """Whether what follows a legal form still belongs to the name: one or two capitalised
-    words without figures or labels ("Rohstoff AG Salzgitter", "Musterbetrieb AG Demodaten")."""
-    words = rest.split()
-    return (
-        1 <= len(words) <= 2
-        and all(word[0].isupper() and word.isalpha() for word in words)
-        and not _has_label(rest)
-        and rest.strip() not in countries()
-    )
-
-
-def _has_label(text: str) -> bool:
-    if label_pattern("number").fullmatch(text) or kind_of_name(text) is not None:
-        return True
-    return bool(find_labels(text))
-
-
-@cache
-def _introduction() -> re.Pattern[str]:
-    return re.compile(rf"^(?:{label_pattern('introduction').pattern})\s+", re.IGNORECASE)
-
-
-def _introduced(text: str) -> str:
-    """ "Receipt from Notion Labs, Inc.": the company is what follows."""
-    return _introduction().sub("", text.strip())
-
-
-def _parts(text: str) -> list[str]:
-    return [part.strip() for part in _SEPARATORS.split(text) if part.strip()] or [text]
 
 
 def _in_head(layout: Layout, row_index: int, top: float) -> bool:

@@ -125,7 +125,7 @@ def is_address_line(text: str) -> bool:
 
 def _address_below(layout: Layout, row: int, cell: Cell) -> bool:
     """Whether an address (a street or a postcode and town) stands in the rows under `cell`."""
-    for row_index, below in _below_cells(layout, row, cell, _WINDOW_REACH):
+    for row_index, below in block_below(layout, row, cell, _WINDOW_REACH):
         if _POSTCODE.search(below.text) or _STREET.search(below.text):
             return row_index - row <= _BLOCK_ROWS
     return False
@@ -136,16 +136,18 @@ def _block(
 ) -> Iterator[tuple[int, int]]:
     """The places of the rows under `cell` in its column, up to a gap or a seller's label."""
     labels = cell_labels(layout)
-    for row_index, below in _below_cells(layout, row, cell, reach):
+    for row_index, below in block_below(layout, row, cell, reach):
         cell_index = layout.rows[row_index].cells.index(below)
         if any(label.concept == "seller" for label in labels[row_index][cell_index]):
             return
         yield row_index, cell_index
 
 
-def _below_cells(
+def block_below(
     layout: Layout, row: int, cell: Cell, reach: float = BELOW_REACH
 ) -> Iterator[tuple[int, Cell]]:
+    """The cells under `cell` in its column, row after row, up to a gap or _BLOCK_ROWS; the
+    first may stand `reach` row heights lower (a window under its return-address line)."""
     index = row
     for _ in range(_BLOCK_ROWS - 1):
         found = layout.below(index, cell, reach)
