@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     SCAN_MAX_MIME_DEPTH: int = Field(default=20, ge=2, le=100)
     SCAN_MAX_PDF_PAGES: int = Field(default=20, ge=1)
     SCAN_MAX_DECOMPRESSED_BYTES: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    SCAN_MAX_PDF_SECONDS: float = Field(default=15.0, ge=1.0, le=600.0)
+    SCAN_PDF_READER_MEMORY_MB: int = Field(default=1024, ge=256, le=65536)
     # An invoice needs a person's review when a field is missing, or read with a confidence
     # below this (Invoice.needsReview; scanner/invoices.py).
     REVIEW_CONFIDENCE_THRESHOLD: float = Field(default=0.6, ge=0.0, le=1.0)

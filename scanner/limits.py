@@ -19,6 +19,10 @@ class ScanLimits:
     max_pdf_pages: int = 20
     # Bytes a PDF or XML part may decompress to, against compression bombs.
     max_decompressed_bytes: int = 64 * 1024 * 1024
+    # PDFium reads a PDF's words in a process of its own (scanner/extraction/pdf_sandbox.py),
+    # within this time per PDF and this address space: a PDF that needs more is unreadable.
+    max_pdf_seconds: float = 15.0
+    max_pdf_reader_bytes: int = 1024 * 1024 * 1024
 
 
 DEFAULT_LIMITS = ScanLimits()

@@ -177,6 +177,8 @@ def scan_limits() -> ScanLimits:
         max_depth=settings.SCAN_MAX_MIME_DEPTH,
         max_pdf_pages=settings.SCAN_MAX_PDF_PAGES,
         max_decompressed_bytes=settings.SCAN_MAX_DECOMPRESSED_BYTES,
+        max_pdf_seconds=settings.SCAN_MAX_PDF_SECONDS,
+        max_pdf_reader_bytes=settings.SCAN_PDF_READER_MEMORY_MB * 1024 * 1024,
     )
 
 

@@ -26,9 +26,11 @@ _SYMBOL = (
 _CODE = "|".join(sorted(ISO_CODES))
 _CURRENCY = rf"(?:{_SYMBOL}|\b(?:{_CODE})\b)"
 # Indian grouping ("1,23,456.00": lakhs and crores) first, then every other grouping, then none.
+# At most five groups, and a dozen digits ungrouped: no invoice needs more (MAX_AMOUNT), and
+# price-parser takes quadratic time on longer runs.
 _NUMBER = (
-    r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?"
-    r"|\d{1,3}(?:[,.'’\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+    r"\d{1,2}(?:,\d{2}){1,5},\d{3}(?:\.\d{1,2})?"
+    r"|\d{1,3}(?:[,.'’\u00a0\u202f ]\d{3}){1,5}(?:[.,]\d{1,2})?|\d{1,13}(?:[.,]\d{1,2})?"
 )
 _MONEY = re.compile(
     rf"(?P<neg>[-−–]\s?|\()?(?P<pre>{_CURRENCY})?\s?(?P<neg2>[-−–]\s?)?"

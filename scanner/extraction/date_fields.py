@@ -44,6 +44,8 @@ _KIND_OF_CONCEPT = {
     "date": "plain",
 }
 _MAX_TERM_DAYS = 180
+# What a reading of a date looks at before it: a title and its number, a payment term.
+_CONTEXT = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +109,13 @@ def _implied(
     unlabelled_seen = False
     labels = cell_labels(layout)
     for row_index, row in enumerate(layout.rows):
-        for cell_index, cell, match, before in _dates_of_row(layout, row_index):
+        for cell_index, cell, match, before, first in _dates_of_row(layout, row_index):
             value = parse_date(match.group(0), language, day_first)
             if value is None or (row_index, cell.x0, match.start()) in claimed:
                 continue
             if _number_of(before):
                 readings.append(_Reading("issue", NUMBER_OF, value, row_index))
-            elif _payable_until(cell.text[: match.start()]):
+            elif first and _payable_until(before):
                 readings.append(_Reading("due", PAYABLE_UNTIL, value, row_index))
             elif any(labels[row_index][cell_index]) and any(
                 label.start < match.start() for label in labels[row_index][cell_index]
@@ -129,14 +131,19 @@ def _implied(
     return readings
 
 
-def _dates_of_row(layout: Layout, row_index: int) -> Iterator[tuple[int, Cell, re.Match[str], str]]:
-    """Each date of a row with its cell and the row's text before it."""
+def _dates_of_row(
+    layout: Layout, row_index: int
+) -> Iterator[tuple[int, Cell, re.Match[str], str, bool]]:
+    """Each date of a row with its cell, the last _CONTEXT characters of the row's text before
+    it (all that the readings look at: a hostile line of thousands of dates must not make each
+    date re-read the whole line), and whether it is the first date of its cell."""
     row = layout.rows[row_index]
     before = ""
     for cell_index, cell in enumerate(row.cells):
-        for match in DATE.finditer(cell.text):
-            yield cell_index, cell, match, before + " " + cell.text[: match.start()]
-        before += " " + cell.text
+        for position, match in enumerate(DATE.finditer(cell.text)):
+            context = (before + " " + cell.text[: match.start()])[-_CONTEXT:]
+            yield cell_index, cell, match, context, position == 0
+        before = (before + " " + cell.text)[-_CONTEXT:]
 
 
 @cache
@@ -153,7 +160,15 @@ def _number_of_pattern() -> re.Pattern[str]:
     )
 
 
+@cache
+def _ends_with_of() -> re.Pattern[str]:
+    return re.compile(rf"(?:{label_pattern('date_of').pattern})\s*[:.]?\s*$", re.IGNORECASE)
+
+
 def _number_of(before: str) -> bool:
+    # The small pattern first: most dates follow no "of", and the whole one is large.
+    if _ends_with_of().search(before) is None:
+        return False
     return _number_of_pattern().search(" ".join(before.split())) is not None
 
 
@@ -164,8 +179,8 @@ def _payable_until_pattern() -> re.Pattern[str]:
 
 
 def _payable_until(before: str) -> bool:
-    """Whether a date closes a payment term ("Zahlbar ... bis"), the first in its cell."""
-    return _payable_until_pattern().search(before) is not None and not DATE.search(before)
+    """Whether a date closes a payment term ("Zahlbar ... bis")."""
+    return _payable_until_pattern().search(before) is not None
 
 
 def _beside_title(first: Cell) -> bool:

@@ -21,6 +21,9 @@ CELL_GAP = 0.8
 BELOW_REACH = 3.5
 # Text is cut here: invoices put their fields on their first pages.
 MAX_TEXT_CHARS = 60_000
+# A row holds at most this many cells, the rest joined into its last: an invoice's widest table
+# has a dozen columns, and readers look along a row for each of its cells.
+MAX_CELLS = 48
 _TEXT_CELL_GAP = re.compile(r"\t| {2,}|\u00a0{2,}")
 
 
@@ -164,7 +167,7 @@ def _row(words: list[Word], page: int) -> Row:
         run.append(word)
     cells.append(_cell(run))
     return Row(
-        tuple(cells),
+        _capped(cells),
         top=min(w.top for w in words),
         bottom=max(w.bottom for w in words),
         page=page,
@@ -190,5 +193,14 @@ def layout_of_text(text: str) -> Layout:
                 cells.append(Cell(words, float(start), float(start + len(piece.rstrip()))))
             position = start + len(piece)
         if cells:
-            rows.append(Row(tuple(cells), top=float(number), bottom=float(number) + 1))
+            rows.append(Row(_capped(cells), top=float(number), bottom=float(number) + 1))
     return Layout(rows, positioned=False)
+
+
+def _capped(cells: list[Cell]) -> tuple[Cell, ...]:
+    """At most MAX_CELLS cells: the last one holds the rest of the row."""
+    if len(cells) <= MAX_CELLS:
+        return tuple(cells)
+    rest = cells[MAX_CELLS - 1 :]
+    joined = Cell(" ".join(cell.text for cell in rest), rest[0].x0, rest[-1].x1)
+    return (*cells[: MAX_CELLS - 1], joined)

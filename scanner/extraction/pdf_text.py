@@ -6,8 +6,9 @@ a second time, load every embedded file whatever its name, and parse the XML wit
 resolution on), and it guards the layout's reading. pypdf 7's Configuration caps every
 decompression filter's output, so `limits.max_decompressed_bytes` bounds each stream against
 compression bombs. PDFium (`pdf_words`), which reads the words and their boxes, has no such
-limit, so pypdf first decodes every stream PDFium would read for a page's text (its contents,
-form XObjects, fonts), bounded per stream and in all, and only then is the page given to PDFium.
+limit, so pypdf first decodes the streams PDFium reads for a page's text (its contents, form
+XObjects, fonts), bounded per stream and in all; and PDFium itself runs in a child process held
+to an address space and a time limit (`pdf_sandbox`), against what the guard does not foresee.
 A PDF that cannot be read is Unreadable, whatever the exception: hostile or truncated files
 raise far more than PyPdfError from deep inside the parser, and one bad attachment must not
 cost the mail.
@@ -22,13 +23,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from io import BytesIO
 
-import pypdfium2 as pdfium
 from pypdf import PageObject, PdfReader, apply_configuration
 from pypdf.errors import DependencyError, DeprecationError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from scanner.extraction.layout import MAX_TEXT_CHARS, Layout, Row, layout_of_text, rows_from_words
-from scanner.extraction.pdf_words import PDFIUM_LOCK, page_words
+from scanner.extraction.pdf_sandbox import PdfiumRefused, read_page_words
 from scanner.extraction.record import Unreadable
 from scanner.limits import ScanLimits
 
@@ -116,18 +116,20 @@ class PdfDocument:
             seen: set[int] = set()
             for page in pages:
                 budget -= _decoded_size(page, seen, budget)
-        with PDFIUM_LOCK:
-            try:
-                document = pdfium.PdfDocument(self._payload)
-            except pdfium.PdfiumError:
-                return layout_of_text(self.text())  # pypdf reads what PDFium refuses
-            try:
-                return _layout(document, len(pages))
-            except pdfium.PdfiumError:
-                pass  # a page PDFium cannot load
-            finally:
-                document.close()
-        return layout_of_text(self.text())
+        try:
+            read = read_page_words(
+                self._payload,
+                len(pages),
+                MAX_TEXT_CHARS,
+                self._limits.max_pdf_seconds,
+                self._limits.max_pdf_reader_bytes,
+            )
+        except PdfiumRefused:
+            return layout_of_text(self.text())  # pypdf reads what PDFium refuses
+        rows: list[Row] = []
+        for index, words in enumerate(read.pages):
+            rows.extend(rows_from_words(words, index))
+        return Layout(rows, read.sizes)
 
     @contextmanager
     def _guarded(self, reason: str) -> Iterator[None]:
@@ -149,24 +151,6 @@ class PdfDocument:
             raise
         except _PDF_ERRORS as exc:
             raise Unreadable(f"{reason} ({type(exc).__name__})") from None
-
-
-def _layout(document: pdfium.PdfDocument, pages: int) -> Layout:
-    rows: list[Row] = []
-    sizes: list[tuple[float, float]] = []
-    remaining = MAX_TEXT_CHARS
-    for index in range(min(pages, len(document))):
-        page = document[index]
-        try:
-            words, read = page_words(page, remaining)
-            sizes.append((page.get_width(), page.get_height()))
-        finally:
-            page.close()
-        rows.extend(rows_from_words(words, index))
-        remaining -= read
-        if remaining <= 0:
-            break
-    return Layout(rows, sizes)
 
 
 def _decoded_size(page: PageObject, seen: set[int], budget: int) -> int:

@@ -16,15 +16,12 @@ margin) is left out: no field of an invoice is printed sideways.
 from __future__ import annotations
 
 import math
-import threading
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from scanner.extraction.layout import Word
 
-# pypdfium2 is not thread-safe; a worker reads one PDF at a time, but a caller may use threads.
-PDFIUM_LOCK = threading.Lock()
 # A gap this share of the letters' height ends a word even without a space between them.
 _WORD_GAP = 0.5
 # Characters turned further than this (radians) are not horizontal text.

@@ -41,6 +41,7 @@ _KIND_CONCEPTS = frozenset({"amount_due", "grand_total", "total", "net", "tax", 
 # A table's header has at least this many cells; under its plain "Total" are line amounts.
 _TABLE_CELLS = 3
 _WORD = re.compile(r"[^\W\d_]{4,}")
+_COLUMN_ROWS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +160,11 @@ def _amount_of(layout: Layout, at: LabelAt, place: Place) -> Money | None:
 
 
 def _column_below(layout: Layout, place: Place) -> list[Money]:
-    """The first amounts of the cells under each other from `place` down, in its column."""
+    """The first amounts of the cells under each other from `place` down, in its column (a
+    totals table's rows; a column longer than _COLUMN_ROWS is an item list, read no further)."""
     column = [amounts_in(place.text)[0]]
     row, cell = place.row, place.cell
-    while True:
+    while len(column) < _COLUMN_ROWS:
         below = layout.below(row, cell)
         if below is None:
             return column
@@ -171,6 +173,7 @@ def _column_below(layout: Layout, place: Place) -> list[Money]:
         if not found:
             return column
         column.append(found[0])
+    return column
 
 
 def _closing_sum(amounts: list[Money]) -> Money | None:

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
 
 from models.enums import InvoiceSource
+from scanner.extraction import pdf_text
+from scanner.extraction.pdf_sandbox import PdfiumRefused, read_page_words
 from scanner.extraction.pdf_text import PdfDocument
 from scanner.extraction.record import Unreadable
 from scanner.invoices import Findings, find_invoices
@@ -381,11 +382,16 @@ def test_a_pdf_pdfium_cannot_open_is_read_by_pypdf(monkeypatch: pytest.MonkeyPat
     """Where PDFium refuses a PDF that pypdf reads, pypdf's text (without positions) is read."""
 
     def refuse(*args: object, **kwargs: object) -> None:
-        raise pdfium.PdfiumError("Failed to load document")
+        raise PdfiumRefused("Failed to load document")
 
-    monkeypatch.setattr(pdfium, "PdfDocument", refuse)
+    monkeypatch.setattr(pdf_text, "read_page_words", refuse)
     layout = PdfDocument(make_pdf(DE), DEFAULT_LIMITS).layout()
     assert not layout.positioned and "Rechnungsnummer: R0018823941" in layout.lines
+
+
+def test_pdfium_refuses_what_is_no_pdf_to_it() -> None:
+    with pytest.raises(PdfiumRefused):
+        read_page_words(b"%PDF-1.4 nothing else", 1, 100, 10, DEFAULT_LIMITS.max_pdf_reader_bytes)
 
 
 def test_a_small_stream_within_the_limit_is_read() -> None:
