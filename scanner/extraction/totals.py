@@ -36,7 +36,6 @@ DUE, GRAND, PLAIN = 3, 2, 1
 _RANK_CONFIDENCE = {DUE: 0.9, GRAND: 0.85, PLAIN: 0.6}
 _CONFIRMED, _DISPUTED = 0.97, 0.7
 _CENT = Decimal("0.01")
-_TOTAL_CONCEPTS = frozenset({"amount_due", "grand_total", "total"})
 _KIND_CONCEPTS = frozenset({"amount_due", "grand_total", "total", "net", "tax", "other_amount"})
 # A table's header has at least this many cells; under its plain "Total" are line amounts.
 _TABLE_CELLS = 3
