@@ -12,7 +12,7 @@ from scanner.extraction.dates import day_first
 from scanner.extraction.evidence import Candidate, decide
 from scanner.extraction.labels import document_patterns
 from scanner.extraction.language import language_of
-from scanner.extraction.layout import Layout, layout_of_text
+from scanner.extraction.layout import Layout
 from scanner.extraction.numbers import find_number
 from scanner.extraction.places import labels_of, places
 from scanner.extraction.record import Confidence, Found, InvoiceFields
@@ -33,17 +33,6 @@ class TextHints:
     filename: str = ""
     sender: str = ""  # the From header of the mail that sent the document
     body: bool = False  # the text is the mail's own body, not an attachment
-
-
-def text_lines(text: str) -> list[str]:
-    """The non-empty lines of `text`, blanks collapsed; a tab, or a run of blanks, between
-    table cells becomes one tab, so a header row's cells stay apart."""
-    return layout_of_text(text).lines
-
-
-def read_text_fields(lines: list[str], hints: TextHints) -> InvoiceFields:
-    """The fields of the invoice whose text is `lines`."""
-    return read_fields(layout_of_text("\n".join(lines)), hints)
 
 
 def read_fields(layout: Layout, hints: TextHints) -> InvoiceFields:

@@ -11,7 +11,7 @@ from scanner.extraction.detection import (
     is_invoice_body,
     title_kind,
 )
-from scanner.extraction.fields import text_lines
+from scanner.extraction.layout import layout_of_text
 from scanner.extraction.vocabulary import kind_of_name, words_of_filename
 from scanner.invoices import worth_fetching
 
@@ -84,7 +84,7 @@ def test_kind_of_a_filename(filename: str, kind: str | None) -> None:
 
 
 def lines(text: str) -> list[str]:
-    return text_lines(text)
+    return layout_of_text(text).lines
 
 
 INVOICE_PDF = (

@@ -10,7 +10,7 @@ import pytest
 from scanner.extraction.amounts import amounts_in
 from scanner.extraction.currency import codes_in, iso_currency
 from scanner.extraction.dates import DATE, day_first, parse_date
-from scanner.extraction.fields import TextHints, read_text_fields, text_lines
+from scanner.extraction.fields import TextHints, read_fields
 from scanner.extraction.language import language_of
 from scanner.extraction.layout import layout_of_text
 from scanner.extraction.numbers import find_number
@@ -255,7 +255,7 @@ def test_no_grand_total(text: str) -> None:
 
 
 def fields(text: str, subject: str = "", tld: str | None = None) -> InvoiceFields:
-    return read_text_fields(text_lines(text), TextHints(subject, tld))
+    return read_fields(layout_of_text(text), TextHints(subject, tld))
 
 
 LANGUAGE_DOCS = [
@@ -405,5 +405,5 @@ def test_payment_terms_with_a_date_give_the_due_date() -> None:
 
 def test_a_huge_text_is_read_only_in_part() -> None:
     text = "Invoice No. X-1\nTotal 5.00 EUR\n" + "filler line 1234\n" * 200_000
-    assert len(text_lines(text)) < 5000
+    assert len(layout_of_text(text).lines) < 5000
     assert fields(text).total_amount == Decimal("5.00")
