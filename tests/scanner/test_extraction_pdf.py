@@ -20,6 +20,7 @@ from scanner.extraction.record import Unreadable
 from scanner.invoices import Findings, find_invoices
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from scanner.messages import Attachment, ParsedMessage
+from tests.support.pdfs import pdf_of
 
 
 def make_pdf(*pages: str, password: str | None = None) -> bytes:
@@ -63,19 +64,7 @@ def raw_pdf(content: bytes, font_file: bytes | None = None) -> bytes:
         font,
         *extra,
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_of(objects, version=b"1.4")
 
 
 def message_with(

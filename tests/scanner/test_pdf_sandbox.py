@@ -15,25 +15,9 @@ from scanner.extraction.record import Unreadable
 from scanner.invoices import find_invoices
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from tests.scanner.test_extraction_pdf import DE, make_pdf, message_with
+from tests.support.pdfs import pdf_of
 
 TEXT = b"BT /F1 12 Tf 72 720 Td (Invoice No. 12 Total 12.00 EUR) Tj ET\n"
-
-
-def pdf_of(objects: list[bytes]) -> bytes:
-    """A PDF of `objects` (1: catalog, 2: pages, 3: the page, 4: its content, 5: its font)."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def flate(dictionary: bytes, data: bytes) -> bytes:
