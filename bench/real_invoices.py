@@ -2,7 +2,8 @@
 PDF readers compared on the same documents (accuracy and milliseconds per page, one run).
 
 Documents: the 62 real PDFs of tests/corpora (real-dev and xml-rechnung), mailed from a neutral
-sender as "document.pdf", and the generated invoices of eleven languages (tests/support/layouts).
+sender as "document.pdf", and the generated invoices in the languages of
+tests/support/layouts/locales.toml.
 Targets (issue 12): on the real text path detection >= 0.97 and every field >= 0.90; the XML path
 >= 0.99; the chosen reader's median milliseconds per page within 2x of pypdf's plain text.
 """
@@ -24,7 +25,7 @@ from scanner.extraction.detection import MailContext, is_invoice_attachment
 from scanner.extraction.fields import TextHints, read_fields
 from scanner.extraction.layout import Layout
 from scanner.invoices import FoundInvoice
-from tests.support.layouts import layout_documents
+from tests.support.layouts import LANGUAGES, layout_documents
 from tests.support.realdocs import (
     NEUTRAL_FILENAME,
     NEUTRAL_SENDER,
@@ -64,7 +65,7 @@ def _run() -> tuple[str, bool]:
         "## Real invoices",
         "",
         f"{len(real)} real invoice PDFs (tests/corpora: real-dev and xml-rechnung) and "
-        f"{len(generated)} generated invoices of eleven languages in common layouts "
+        f"{len(generated)} generated invoices of {len(LANGUAGES)} languages in common layouts "
         "(tests/support/layouts), each mailed from a neutral sender as `document.pdf`. Text "
         "path: the PDF with its embedded e-invoice removed, every field read from the page. "
         f"Targets: text path detection ≥ {TARGET_DETECTION} and every field ≥ {TARGET_FIELD}; "
@@ -75,7 +76,7 @@ def _run() -> tuple[str, bool]:
         "|---|---|---|" + "---|" * len(SCORED) + "---|",
         _score_row("real PDFs", "text", text),
         _score_row("real PDFs", "XML", xml),
-        _score_row("generated, 11 languages", "text", layouts),
+        _score_row(f"generated, {len(LANGUAGES)} languages", "text", layouts),
         "",
         "Text path by source:",
         "",

@@ -19,6 +19,8 @@ from tests.support.layouts.render import LAYOUTS, Printed
 from tests.support.realdocs import RealDoc
 
 _LOCALES = tomllib.loads((Path(__file__).parent / "locales.toml").read_text(encoding="utf-8"))
+# The languages the generated invoices are written in.
+LANGUAGES = sorted({str(locale["language"]) for locale in _LOCALES.values()})
 
 # What each locale's seller invoices: three lines, in its language.
 _ITEMS = {
