@@ -27,13 +27,15 @@ from scanner.extraction.dates import DATE, parse_date
 from scanner.extraction.evidence import Candidate, decide
 from scanner.extraction.labels import document_patterns, label_pattern
 from scanner.extraction.layout import Cell, Layout
+from scanner.extraction.letters import UPPER
 from scanner.extraction.numbers import TITLE_CODE
 from scanner.extraction.places import cell_labels, labels_of, places
 from scanner.extraction.record import Found
 
 ISSUE_LABEL, DUE_LABEL, PLAIN_LABEL = 1.0, 1.0, 0.8
 NUMBER_OF, PAYABLE_UNTIL, LETTER_DATE, BESIDE_TITLE, UNLABELLED = 0.95, 0.9, 0.75, 0.7, 0.5
-COMPUTED_DUE = 0.6
+# A due date computed from a stated term is as sure as the issue date it counts from, nearly.
+COMPUTED_DUE = 0.85
 # A plain "Date" in the footer is a print or a bank date more often than the invoice's.
 _FOOTER, _FOOTER_PENALTY = 0.85, 0.5
 _HEAD_SHARE, _HEAD_ROWS = 0.4, 25
@@ -44,6 +46,8 @@ _KIND_OF_CONCEPT = {
     "date": "plain",
 }
 _MAX_TERM_DAYS = 180
+# The labels that make a line's days a payment term.
+_PAYMENT_CONCEPTS = ("payment_terms", "payable", "due_date")
 # What a reading of a date looks at before it: a title and its number, a payment term.
 _CONTEXT = 160
 
@@ -193,7 +197,7 @@ def _beside_title(first: Cell) -> bool:
 def _letter_date_pattern() -> re.Pattern[str]:
     """A place, a comma and a date word: the date line of a letter."""
     words = label_pattern("letter_date").pattern
-    return re.compile(rf"^\s*[A-ZÄÖÜÉÀ][^\W\d_]+(?:[ -][^\W\d_]+)?,\s*(?:{words})?\s*$")
+    return re.compile(rf"^\s*[{UPPER}][^\W\d_]+(?:[ -][^\W\d_]+)?,\s*(?:{words})?\s*$")
 
 
 def _letter_date(before: str) -> bool:
@@ -207,12 +211,15 @@ def _in_head(layout: Layout, row_index: int) -> bool:
 
 
 def _payment_days(layout: Layout) -> int | None:
-    """N of "payable within N days", when the document states one."""
-    pattern = label_pattern("payment_days")
+    """N of "payable within N days", where a line states a payment term: the days count only
+    beside a word of payment ("Zahlbar innerhalb 14 Tagen", "Terms: net 30"), for "returns
+    accepted within 30 days" and "delivery in 5 days" are no terms."""
+    days_pattern = label_pattern("payment_days")
     for line in layout.lines:
-        match = pattern.search(line)
-        if match:
-            days = int(re.search(r"\d+", match.group(0)).group(0))  # type: ignore[union-attr]
-            if 0 < days <= _MAX_TERM_DAYS:
-                return days
+        match = days_pattern.search(line)
+        if match is None or not any(label_pattern(c).search(line) for c in _PAYMENT_CONCEPTS):
+            continue
+        days = int(re.search(r"\d+", match.group(0)).group(0))  # type: ignore[union-attr]
+        if 0 < days <= _MAX_TERM_DAYS:
+            return days
     return None

@@ -34,10 +34,9 @@ def decide[T](
     candidates: Iterable[Candidate[T]],
     *,
     key: Callable[[T], Hashable] = lambda value: value,
-    prefer_last: bool = False,
 ) -> Found[T] | None:
     """The best-supported value among `candidates` (compared by `key`) and its confidence;
-    between values of equal support the first read wins, or the last with `prefer_last`."""
+    between values of equal support the first read wins."""
     groups: dict[Hashable, list[Candidate[T]]] = {}
     for candidate in candidates:
         if candidate.score > 0:
@@ -50,7 +49,7 @@ def decide[T](
         support = group[0].score
         for extra in group[1:]:
             support += (1 - support) * AGREEMENT_BONUS * extra.score
-        order = max(c.order for c in group) if prefer_last else -min(c.order for c in group)
+        order = -min(c.order for c in group)
         supports.append((support, order, group[0]))
     supports.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
     best_support, _, best = supports[0]

@@ -70,13 +70,16 @@ def read_fields(layout: Layout, hints: TextHints) -> InvoiceFields:
 
 
 def is_credit_note(layout: Layout) -> bool:
-    """Whether the document's title names a credit note ("Credit note", "Gutschrift", "Avoir")."""
-    pattern = document_patterns()["credit_note"]
+    """Whether the document's title names a credit note ("Credit note", "Gutschrift", "Avoir").
+    The first title in its head decides: an invoice listing a credit applied stays an invoice."""
+    documents = document_patterns()
     for row in layout.rows[:_TITLE_ROWS]:
         first = row.cells[0].text
-        match = pattern.match(first)
-        if match and len(first.split()) <= 6:
-            return True
+        if len(first.split()) > 6:
+            continue
+        credit = documents["credit_note"].match(first)
+        if credit or documents["invoice"].match(first):
+            return credit is not None
     return False
 
 

@@ -9,15 +9,10 @@ from functools import cache
 from scanner.extraction.currency import ISO_CODES
 from scanner.extraction.labels import find_labels, label_pattern, mail_formula_patterns
 from scanner.extraction.layout import Cell, Layout
-from scanner.extraction.parties import company_pattern, is_person
+from scanner.extraction.parties import company_pattern, is_person, legal_form_pattern, name_joiners
 from scanner.extraction.vendor_blocks import countries
 from scanner.extraction.vocabulary import kind_of_name
 
-# Small words inside a name ("Au bon moulin", "Bakker en Zonen", "Maison du Pain").
-_JOINERS = frozenset(
-    "& + and und et en y e i og och di da de du des del della der den van von la le les "
-    "au aux bon".split()
-)
 _PART_SEPARATORS = re.compile(r"\s*[·•●|–]\s*|\s{3,}|\s+-\s+|\t")
 _WEB_NAME = re.compile(r"[a-z0-9][a-z0-9-]{2,}\.(?:com|net|org|io|co|de|fr|nl|eu|it|es)", re.I)
 _ADDRESS = re.compile(r"^\d{4,5}\s|\b\d{1,4}[a-z]?$|^\d+\s*[-/]?\s*\d*$", re.IGNORECASE)
@@ -26,6 +21,17 @@ _ADDRESS = re.compile(r"^\d{4,5}\s|\b\d{1,4}[a-z]?$|^\d+\s*[-/]?\s*\d*$", re.IGN
 def normal_name(name: str) -> str:
     """A name compared without case, punctuation and spacing."""
     return re.sub(r"[\W_]+", "", name.casefold())
+
+
+@cache
+def _trailing_legal_form() -> re.Pattern[str]:
+    return re.compile(rf"[\s,\-]+(?:{legal_form_pattern()})\.?$")
+
+
+def company_key(name: str) -> str:
+    """A company's name compared without case, punctuation and a trailing legal form: the page's
+    "Acme Widgets Ltd" and the sender's "ACME Widgets" name one company, not two rivals."""
+    return normal_name(_trailing_legal_form().sub("", name.strip())) or normal_name(name)
 
 
 def parts_of(text: str) -> list[str]:
@@ -70,10 +76,10 @@ def name_in(text: str, whole: bool = False) -> str | None:
         return None  # a code ("TD01"), not a name
     if text.upper() in ISO_CODES or text.upper() == text and len(text) <= 3:
         return None  # a currency code or an abbreviation
-    if is_person(text) or not all(w[0].isupper() or w in _JOINERS for w in words):
+    if is_person(text) or not all(w[0].isupper() or w in name_joiners() for w in words):
         return None
-    if text.endswith(".") and not text.endswith((" Co.", " Inc.", " Ltd.")):
-        return None  # a sentence
+    if text.endswith(".") and not _trailing_legal_form().search(text):
+        return None  # a sentence, not a name ending in "Inc."
     _, greeting = mail_formula_patterns()
     if greeting.match(text) or _has_label(text):
         return None

@@ -41,9 +41,6 @@ INNER_LABEL, NESTED_LABEL = 0.7, 0.6
 _HEAD_SHARE, _HEAD_ROWS = 0.45, 25
 _AMOUNT = re.compile(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
-_NOT_A_VALUE = re.compile(
-    r"(?:date|datum|fecha|data|dato|vom|du|del|of|for|from|to|the|de|page|seite)", re.I
-)
 
 
 @cache
@@ -82,7 +79,8 @@ def find_number(layout: Layout, subject: str = "", filename: str = "") -> Found[
     found = decide(candidates)
     if found is None:
         return None
-    repeated = sum(found.value in text for text in (subject, filename) if text)
+    standing_alone = re.compile(rf"(?<![^\W_]){re.escape(found.value)}(?![^\W_])")
+    repeated = sum(1 for text in (subject, filename) if text and standing_alone.search(text))
     if repeated and found.confidence < 1:
         return Found(found.value, round(min(1.0, found.confidence + 0.1 * repeated), 3))
     return found
@@ -180,7 +178,7 @@ def value_at(text: str) -> str | None:
         return None
     value = match["value"].rstrip(".-/_")
     rest = text[match.start("value") :]
-    if not any(char.isdigit() for char in value) or _NOT_A_VALUE.fullmatch(value):
+    if not any(char.isdigit() for char in value):
         return None
     if DATE.match(rest) or _AMOUNT.fullmatch(value):
         return None  # a date or an amount that follows a label with no number of its own

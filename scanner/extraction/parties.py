@@ -15,11 +15,11 @@ from email.utils import parseaddr
 from functools import cache
 from pathlib import Path
 
+from scanner.extraction.letters import LOWER, UPPER
+
 _PARTIES = Path(__file__).parent / "labels" / "parties.toml"
-_NAME_START = r"[A-ZÄÖÜÉÈÀÁÍÓÚÑÇØÅÆŁŚŻŹĆ0-9]"
-_PERSON = re.compile(
-    r"(?:[A-ZÄÖÜÉÁ][a-zäöüßéèáíóúñçøåæ'-]+|[A-Z]\.)(?:\s+[A-ZÄÖÜÉÁ][a-zäöüßéèáíóúñçøåæ'-]+){1,2}"
-)
+_NAME_START = f"[{UPPER}0-9]"
+_PERSON = re.compile(rf"(?:[{UPPER}][{LOWER}'-]+|[{UPPER}]\.)(?:\s+[{UPPER}][{LOWER}'-]+){{1,2}}")
 
 
 @cache
@@ -73,6 +73,12 @@ def _person_title_pattern() -> re.Pattern[str]:
 @cache
 def _first_names() -> frozenset[str]:
     return frozenset(_strings("first_names"))
+
+
+@cache
+def name_joiners() -> frozenset[str]:
+    """The small words a company name holds in lower case ("Bakker en Zonen", "Maison du Pain")."""
+    return frozenset(_strings("name_joiners"))
 
 
 @cache

@@ -24,6 +24,7 @@ from scanner.extraction.evidence import Candidate, decide
 from scanner.extraction.labels import mail_formula_patterns
 from scanner.extraction.layout import Cell, Layout
 from scanner.extraction.names import (
+    company_key,
     introduced,
     joined_with_line_above,
     name_in,
@@ -89,7 +90,7 @@ def find_vendor(layout: Layout, sender: str = "", *, body: bool = False) -> Foun
         supported.append(Candidate(fallback, score, len(layout.rows)))
     elif not supported and domain_company(sender):
         supported.append(Candidate(domain_company(sender) or "", SENDER_DOMAIN, len(layout.rows)))
-    return decide(supported, key=normal_name)
+    return decide(supported, key=company_key)
 
 
 def _seller_labelled(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candidate[str]]:

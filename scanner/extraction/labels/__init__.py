@@ -51,6 +51,7 @@ HELPER_CONCEPTS = (
     "date_of",
     "tax_included",
     "payment_days",
+    "payment_terms",
     "payable",
     "until",
     "introduction",
