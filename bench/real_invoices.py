@@ -52,7 +52,7 @@ def _run() -> tuple[str, bool]:
     real, generated = real_documents(), layout_documents()
     text = score(real, lambda doc: found_in(doc, "text"))
     xml = score(real, lambda doc: found_in(doc, "xml"))
-    layouts = score(generated, lambda doc: found_in(doc, "xml"))
+    layouts = score(generated, lambda doc: found_in(doc, "text"))
     readers, speed = _readers(real, generated)
     ratio = speed[CHOSEN][0] / speed[BEFORE][0]
     met = (

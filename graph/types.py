@@ -175,8 +175,8 @@ strawberry.enum(InvoiceSource, description="Where an invoice's fields were read 
 
 
 @strawberry.type(
-    description="How sure the scanner was of each field, 0 (a guess) to 1 (read exactly from "
-    "an e-invoice); null where the field was not found."
+    description="How sure the scanner was of each field, 0 (a guess) to 1 (an e-invoice's "
+    "XML, or a printed field every reading agrees on); null where the field was not found."
 )
 class InvoiceConfidence:
     vendor: float | None = strawberry.field(description="Confidence in vendor.")
@@ -215,8 +215,9 @@ class Invoice:
         description="How sure the scanner was of each field."
     )
     needs_review: bool = strawberry.field(
-        description="A field is missing or was read with a confidence below the service's "
-        "REVIEW_CONFIDENCE_THRESHOLD: a person should check this invoice."
+        description="A field every invoice has (vendor, number, issue date, total, currency) "
+        "is missing, or a field was read with a confidence below the service's "
+        "REVIEW_CONFIDENCE_THRESHOLD when the invoice was stored: a person should check it."
     )
 
     @classmethod

@@ -126,7 +126,7 @@ def read_page_words(
         except (EOFError, OSError) as exc:
             code = child.process.poll()
             log.warning("PDF reader ended (%s, exit code %s)", type(exc).__name__, code)
-            raise Unreadable("PDF too costly to read (memory)") from None
+            raise Unreadable("PDF reader ran out of memory or crashed on this PDF") from None
         finally:
             if not answered:  # overran, died, or interrupted mid-answer: never reuse it
                 child.stop()

@@ -1,10 +1,11 @@
 """The words of a PDF page with their boxes, read with PDFium (pypdfium2).
 
 PDFium was chosen by measurement over pdfminer (pdfplumber) and pypdf's layout mode on the real
-invoices of tests/corpora: the same field accuracy as the best of them at a fifth of pypdf's
-time per page (BENCHMARKS.md, "Reading PDF text"). PDFium decompresses what it reads without a
-limit of its own, so `pdf_text.PdfDocument` has pypdf decode every stream of a page, within the
-scan's limits, before PDFium opens it.
+invoices of tests/corpora: the field accuracy of pdfplumber at a third of its time per page,
+within 2x of pypdf's plain text, which reads no positions (BENCHMARKS.md, "Reading PDF
+text"). PDFium decompresses what it reads without a limit of its own, so
+`pdf_text.PdfDocument` has pypdf decode every stream of a page, within the scan's limits, before
+PDFium opens it.
 
 Characters come one by one with their loose box (the font's ascent to descent, the same height
 for every letter of a line) and the code point PDFium decoded; a word ends at white space
