@@ -11,12 +11,11 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-import time
 from types import FrameType
 from urllib.parse import urlparse
 
 from core.auth import issue_token
-from core.dev_guard import CLAIM_RENEW_SECONDS, DevConflict, RedisClaim, ensure_port_free
+from core.dev_guard import DevConflict, RedisClaim, ensure_port_free
 from core.processes import (
     ChildProcesses,
     celery_beat_args,
@@ -50,11 +49,14 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
         api = children.python("api", *uvicorn_args(host, port))
         wait_for_port(host, port, 60, api)
         _print_banner(host, port)
-        renewed = time.monotonic()
         while not stop.wait(0.5):
-            if time.monotonic() - renewed >= CLAIM_RENEW_SECONDS:
-                claim.renew()
-                renewed = time.monotonic()
+            if claim.lost.is_set():
+                print(
+                    "invoicescan dev: another invoicescan dev took the Redis at REDIS_URL "
+                    f"{settings.REDIS_URL} while this one could not renew its claim; stopping",
+                    file=sys.stderr,
+                )
+                return 1
             exited = children.first_exited()
             if exited:
                 print(f"invoicescan dev: {exited[0]} exited with {exited[1]}", file=sys.stderr)

@@ -17,6 +17,7 @@ import errno
 import json
 import os
 import socket
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -28,17 +29,35 @@ CLAIM_TTL_SECONDS = 15
 CLAIM_RENEW_SECONDS = 5.0
 
 
+_RENEW_IF_OURS = """
+local held = redis.call('GET', KEYS[1])
+if held == false or held == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0
+"""
+_DELETE_IF_OURS = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 class DevConflict(Exception):
     """Something this instance needs is in use by another; the message is the line to print."""
 
 
 def ensure_port_free(host: str, port: int, setting: str) -> None:
     """Raise DevConflict when host:port cannot be bound because another process listens there."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise DevConflict(f"host {host} ({setting}) is no address here: {exc.strerror}") from None
+    with socket.socket(family, kind) as probe:
         # As uvicorn and the store bind: a port in TIME_WAIT is free, a listener is not.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((host, port))
+            probe.bind(address)
             return
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
@@ -93,16 +112,26 @@ class RedisClaim:
         self._value = json.dumps(
             {"data_dir": self.data_dir, "pid": os.getpid(), "host": socket.gethostname()}
         )
+        # Compare and set in one step: between a GET and a SET another instance may claim.
+        self._renew = self._client.register_script(_RENEW_IF_OURS)
+        self._release = self._client.register_script(_DELETE_IF_OURS)
+        self._stopped = threading.Event()
+        self._keeper: threading.Thread | None = None
+        # Set when another instance took the server while this one ran.
+        self.lost = threading.Event()
 
     def claim(self) -> None:
-        """Take the server, or raise DevConflict naming the instance that holds it."""
+        """Take the server, or raise DevConflict naming the instance that holds it. Once taken,
+        a thread renews the claim until `release` (startup alone may outlast its lifetime)."""
         if self._client.set(CLAIM_KEY, self._value, nx=True, ex=CLAIM_TTL_SECONDS):
+            self._keep_renewing()
             return
         raw = self._client.get(CLAIM_KEY)
         holder = json.loads(raw) if raw else {}
         if raw is None or holder.get("data_dir") == self.data_dir or _dead(holder):
             # Gone meanwhile, our own DATA_DIR (a run that was killed), or a dead process here.
             self._client.set(CLAIM_KEY, self._value, ex=CLAIM_TTL_SECONDS)
+            self._keep_renewing()
             return
         raise DevConflict(
             f"the Redis at REDIS_URL {self.url} is in use by another invoicescan dev "
@@ -110,16 +139,32 @@ class RedisClaim:
             "free port, where dev starts a Redis of its own"
         )
 
-    def renew(self) -> None:
-        """Keep the claim alive; a Redis that does not answer now is left to the workers' logs."""
-        with contextlib.suppress(redis.RedisError):
-            self._client.set(CLAIM_KEY, self._value, ex=CLAIM_TTL_SECONDS)
+    def _keep_renewing(self) -> None:
+        if self._keeper is None:
+            self._keeper = threading.Thread(target=self._keep, name="redis-claim", daemon=True)
+            self._keeper.start()
+
+    def renew(self) -> bool:
+        """Keep the claim alive; False when another instance holds it now (ours lapsed while
+        this one could not renew). A Redis that does not answer is left to the workers' logs."""
+        try:
+            return bool(self._renew(keys=[CLAIM_KEY], args=[self._value, CLAIM_TTL_SECONDS]))
+        except redis.RedisError:
+            return True
+
+    def _keep(self) -> None:
+        while not self._stopped.wait(CLAIM_RENEW_SECONDS):
+            if not self.renew():
+                self.lost.set()
+                return
 
     def release(self) -> None:
-        """Remove the claim if it is still ours."""
+        """Stop renewing, and remove the claim if it is still ours."""
+        self._stopped.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=CLAIM_RENEW_SECONDS)
         with contextlib.suppress(redis.RedisError):
-            if self._client.get(CLAIM_KEY) == self._value.encode():
-                self._client.delete(CLAIM_KEY)
+            self._release(keys=[CLAIM_KEY], args=[self._value])
         self._client.close()
 
 
