@@ -121,15 +121,13 @@ def _implied(
                 readings.append(_Reading("issue", NUMBER_OF, value, row_index))
             elif first and _payable_until(before):
                 readings.append(_Reading("due", PAYABLE_UNTIL, value, row_index))
-            elif any(labels[row_index][cell_index]) and any(
-                label.start < match.start() for label in labels[row_index][cell_index]
-            ):
+            elif any(label.start < match.start() for label in labels[row_index][cell_index]):
                 continue  # a label of another kind (an order number, a period) owns it
-            elif _letter_date(before) and _in_head(layout, row_index):
+            elif _letter_date(before) and layout.in_head(row_index, _HEAD_SHARE, _HEAD_ROWS):
                 readings.append(_Reading("issue", LETTER_DATE, value, row_index))
             elif _beside_title(row.cells[0]) and cell_index > 0:
                 readings.append(_Reading("issue", BESIDE_TITLE, value, row_index))
-            elif not unlabelled_seen and _in_head(layout, row_index):
+            elif not unlabelled_seen and layout.in_head(row_index, _HEAD_SHARE, _HEAD_ROWS):
                 unlabelled_seen = True
                 readings.append(_Reading("issue", UNLABELLED, value, row_index))
     return readings
@@ -202,12 +200,6 @@ def _letter_date_pattern() -> re.Pattern[str]:
 
 def _letter_date(before: str) -> bool:
     return _letter_date_pattern().search(before) is not None
-
-
-def _in_head(layout: Layout, row_index: int) -> bool:
-    if not layout.positioned:
-        return row_index < _HEAD_ROWS
-    return layout.rows[row_index].page == 0 and layout.relative_top(row_index) < _HEAD_SHARE
 
 
 def _payment_days(layout: Layout) -> int | None:

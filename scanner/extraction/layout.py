@@ -91,6 +91,13 @@ class Layout:
             return row.top / max(self.page_sizes[row.page][1], 1.0)
         return index / max(len(self.rows), 1)
 
+    def in_head(self, index: int, share: float, text_rows: int) -> bool:
+        """Whether row `index` is in the head of the document: on the first page, above `share`
+        of its height; in text without positions, among its first `text_rows` rows."""
+        if not self.positioned:
+            return index < text_rows
+        return self.rows[index].page == 0 and self.relative_top(index) < share
+
     def right_of(self, index: int, cell_index: int) -> Iterator[Cell]:
         """The cells to the right of a cell: on its row, then on rows that share its line (a
         value set a little lower or higher than its label)."""

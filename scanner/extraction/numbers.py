@@ -118,11 +118,7 @@ def _titled(layout: Layout) -> list[Candidate[str]]:
     candidates = []
     labels = cell_labels(layout)
     for row_index, row in enumerate(layout.rows):
-        head = (
-            layout.relative_top(row_index) < _HEAD_SHARE and row.page == 0
-            if layout.positioned
-            else row_index < _HEAD_ROWS
-        )
+        head = layout.in_head(row_index, _HEAD_SHARE, _HEAD_ROWS)
         for cell_index, cell in enumerate(row.cells):
             spans = [(label.start, label.end) for label in labels[row_index][cell_index]]
             for title_start, title_end in _titles(cell.text):

@@ -153,7 +153,7 @@ def _companies(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator[Candi
                 name = joined_with_line_above(layout, row_index, cell, match["name"].strip())
                 if (row_index, cell_index) in returns:
                     score = RETURN_LINE
-                elif _in_head(layout, row_index, top):
+                elif layout.in_head(row_index, _HEAD, _TEXT_EDGE_ROWS):
                     score = LETTERHEAD
                 elif _in_foot(layout, row_index, top):
                     score = FOOTER
@@ -183,7 +183,7 @@ def _letterhead_names(layout: Layout, excluded: set[tuple[int, int]]) -> Iterato
     letterhead without a legal form ("CRONUS DE")."""
     columns: list[float] = []
     for row_index, row in enumerate(layout.rows):
-        if not _in_head(layout, row_index, layout.relative_top(row_index)):
+        if not layout.in_head(row_index, _HEAD, _TEXT_EDGE_ROWS):
             break
         for cell_index, cell in enumerate(row.cells):
             if any(abs(cell.x0 - x) < _COLUMN_TOLERANCE for x in columns):
@@ -258,12 +258,6 @@ def _printed_domains(layout: Layout, excluded: set[tuple[int, int]]) -> set[str]
                 if len(name) >= 3 and not is_free_mail(name):
                     found.add(name)
     return found
-
-
-def _in_head(layout: Layout, row_index: int, top: float) -> bool:
-    if not layout.positioned:
-        return row_index < _TEXT_EDGE_ROWS
-    return layout.rows[row_index].page == 0 and top < _HEAD
 
 
 def _in_foot(layout: Layout, row_index: int, top: float) -> bool:
