@@ -9,8 +9,13 @@ from functools import cache
 from scanner.extraction.currency import ISO_CODES
 from scanner.extraction.labels import find_labels, label_pattern, mail_formula_patterns
 from scanner.extraction.layout import Cell, Layout
-from scanner.extraction.parties import company_pattern, is_person, legal_form_pattern, name_joiners
-from scanner.extraction.vendor_blocks import countries
+from scanner.extraction.parties import (
+    company_pattern,
+    countries,
+    is_person,
+    legal_form_pattern,
+    name_joiners,
+)
 from scanner.extraction.vocabulary import kind_of_name
 
 _PART_SEPARATORS = re.compile(r"\s*[·•●|–]\s*|\s{3,}|\s+-\s+|\t")

@@ -82,6 +82,12 @@ def name_joiners() -> frozenset[str]:
 
 
 @cache
+def countries() -> frozenset[str]:
+    """Country names as printed in addresses."""
+    return frozenset(_strings("countries"))
+
+
+@cache
 def _free_mail() -> frozenset[str]:
     return frozenset(_strings("free_mail"))
 

@@ -10,10 +10,7 @@ address: the rows under such a line, in its column, are the recipient's too.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 from typing import cast
 
 from scanner.extraction.layout import BELOW_REACH, Cell, Layout
@@ -33,13 +30,6 @@ _POSTCODE = re.compile(
     r"|\b\d{2}-\d{3}\b|\b\d{3} \d{2}\b|\b\d{4}-\d{3}\b"
 )
 _STREET = re.compile(r"\b\d{1,4}[a-z]?$|^\d{1,4}\s+\w")
-
-
-@cache
-def countries() -> frozenset[str]:
-    """Country names as printed in addresses (labels/parties.toml)."""
-    path = Path(__file__).parent / "labels" / "parties.toml"
-    return frozenset(tomllib.loads(path.read_text(encoding="utf-8"))["countries"])
 
 
 def recipient_cells(layout: Layout) -> set[tuple[int, int]]:
