@@ -93,8 +93,7 @@ def _labelled(
             value = parse_date(match.group(0), language, day_first) if match else None
             if match is None or value is None:
                 continue
-            offset = match.start() + (at.label.end if place.kind == "same" else 0)
-            claimed.add((place.row, place.cell.x0, offset))
+            claimed.add((place.row, place.cell.x0, place.start + match.start()))
             kind = _KIND_OF_CONCEPT[at.concept]
             score = {"issue": ISSUE_LABEL, "due": DUE_LABEL}.get(kind, PLAIN_LABEL) * place.weight
             if kind == "plain" and layout.relative_top(at.row) > _FOOTER:

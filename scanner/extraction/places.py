@@ -41,12 +41,14 @@ class LabelAt:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """Text where a label's value may be, and which kind of place it is."""
+    """Text where a label's value may be, which kind of place it is, and where in its cell
+    the text begins."""
 
     text: str
     kind: str
     row: int
     cell: Cell
+    start: int = 0
 
     @property
     def weight(self) -> float:
@@ -95,7 +97,7 @@ def places(layout: Layout, at: LabelAt) -> Iterator[Place]:
         yield from cell_places(layout, at.row, at.cell, end, label_start=at.label.start)
         return
     between = cell.text[end : following[0].start]
-    yield Place(between, SAME, at.row, cell)
+    yield Place(between, SAME, at.row, cell, end)
     if not between.strip(" :.-#") and layout.positioned:
         yield from _under(layout, at.row, _span(cell, at.label.start, end))
 
@@ -106,7 +108,7 @@ def cell_places(
     """The places of a value that follows position `start` of a cell: the rest of the cell,
     the cells to its right, and the cell under the label (from `label_start` to `start`)."""
     cell = layout.rows[row].cells[cell_index]
-    yield Place(cell.text[start:], SAME, row, cell)
+    yield Place(cell.text[start:], SAME, row, cell, start)
     taken = 0
     for right in layout.right_of(row, cell_index):
         right_row = _row_of(layout, row, right)

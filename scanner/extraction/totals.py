@@ -189,7 +189,7 @@ def _label_context(layout: Layout, at: LabelAt, place: Place, money: Money) -> s
     share a cell, else the label's whole cell."""
     cell = layout.rows[at.row].cells[at.cell]
     if place.cell is cell:
-        return cell.text[: len(cell.text) - len(place.text) + money.start]
+        return cell.text[: place.start + money.start]
     return cell.text
 
 
