@@ -33,6 +33,7 @@ from scanner.extraction.parties import (
 from scanner.extraction.pdf_text import PdfDocument, looks_like_pdf
 from scanner.extraction.record import Confidence, InvoiceFields, Unreadable
 from scanner.extraction.structured import EInvoice, looks_like_xml, read_e_invoice
+from scanner.extraction.vendor import SENDER_NAME
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from scanner.messages import Attachment, ParsedMessage
 
@@ -209,7 +210,9 @@ class _MessageReader:
     def _sender_vendor(self) -> InvoiceFields:
         """The sender's company, for an e-invoice that names no seller: a weak reading."""
         name = sender_company(self.sender) or domain_company(self.sender)
-        return InvoiceFields(vendor=name, confidence=Confidence(vendor=0.4 if name else None))
+        return InvoiceFields(
+            vendor=name, confidence=Confidence(vendor=SENDER_NAME if name else None)
+        )
 
 
 def _without_copies(found: list[FoundInvoice]) -> list[FoundInvoice]:

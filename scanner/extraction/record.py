@@ -6,8 +6,6 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 
-FIELD_NAMES = ("vendor", "invoice_number", "issue_date", "due_date", "total_amount", "currency")
-
 
 @dataclass(frozen=True, slots=True)
 class Found[T]:
@@ -31,6 +29,10 @@ class Confidence:
     def as_dict(self) -> dict[str, float | None]:
         """The confidences by field name."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# The fields of an invoice, as Confidence names them.
+FIELD_NAMES = tuple(f.name for f in fields(Confidence))
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,11 +150,11 @@ def _amount_of(layout: Layout, at: LabelAt, place: Place) -> Money | None:
         return None  # under a label stands its value, not a line of an item ("Widget 2 10.00")
     if place.kind == BELOW:
         header = layout.rows[at.row]
-        column = _column_below(layout, place)
+        closing = _closing_sum(_column_below(layout, place))
         plain = _kind(header.cells[at.cell].text) not in (DUE, GRAND)
-        if plain and len(header.cells) >= _TABLE_CELLS and _closing_sum(column) is None:
+        if plain and len(header.cells) >= _TABLE_CELLS and closing is None:
             return None  # a table's "Total" column: line amounts, not the total
-        return _closing_sum(column) or found[0]
+        return closing or found[0]
     return _closing_sum(found) or found[0]
 
 

@@ -117,20 +117,17 @@ def _seller_labelled(layout: Layout, excluded: set[tuple[int, int]]) -> Iterator
 
 def _block_name(layout: Layout, row: int, cell: Cell) -> str | None:
     """A block row's name: the value of a "Name:" label, or the row itself when name-like."""
-    labels = cell_labels(layout)[row][layout.rows[row].cells.index(cell)]
+    cells = layout.rows[row].cells
+    position = cells.index(cell)
+    right = cells[position + 1] if position + 1 < len(cells) else None
+    labels = cell_labels(layout)[row][position]
     if labels and labels[0].concept == "name":
         value = cell.text[labels[0].end :].strip(" :")
         if value:
             return name_in(value, whole=True)
-        right = layout.rows[row].cells
-        position = right.index(cell)
-        if position + 1 >= len(right):
-            return None
-        name = name_in(right[position + 1].text, whole=True)
-        return joined_with_line_above(layout, row, right[position + 1], name) if name else None
-    row_cells = layout.rows[row].cells
-    position = row_cells.index(cell)
-    if position + 1 < len(row_cells) and row_cells[position + 1].text.startswith(":"):
+        name = name_in(right.text, whole=True) if right else None
+        return joined_with_line_above(layout, row, right, name) if right and name else None
+    if right and right.text.startswith(":"):
         return None  # "Nummer  : 12345676": a label whose colon stands apart
     if opens_with_label(layout, row, cell):
         return None
