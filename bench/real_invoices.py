@@ -169,15 +169,4 @@ def _found(layout: Layout) -> FoundInvoice | None:
     fields = read_fields(
         layout, TextHints(NEUTRAL_SUBJECT, "example", NEUTRAL_FILENAME, NEUTRAL_SENDER)
     )
-    return FoundInvoice(
-        "attachment",
-        InvoiceSource.PDF,
-        NEUTRAL_FILENAME,
-        fields.vendor,
-        fields.invoice_number,
-        fields.issue_date,
-        fields.due_date,
-        fields.total_amount,
-        fields.currency,
-        fields.confidence,
-    )
+    return FoundInvoice.of("attachment", InvoiceSource.PDF, NEUTRAL_FILENAME, fields)

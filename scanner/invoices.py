@@ -59,6 +59,25 @@ class FoundInvoice:
     currency: str | None  # ISO 4217
     confidence: Confidence = field(default_factory=Confidence, compare=False)
 
+    @classmethod
+    def of(
+        cls, part_key: str, source: InvoiceSource, name: str | None, fields: InvoiceFields
+    ) -> FoundInvoice:
+        """The invoice of part `part_key` (attachment `name`) whose fields, read from `source`,
+        are `fields`, confidences included."""
+        return cls(
+            part_key=part_key,
+            source=source,
+            attachment_name=name,
+            vendor=fields.vendor,
+            invoice_number=fields.invoice_number,
+            issue_date=fields.issue_date,
+            due_date=fields.due_date,
+            total_amount=fields.total_amount,
+            currency=fields.currency,
+            confidence=fields.confidence,
+        )
+
     def needs_review(self, threshold: float) -> bool:
         """Whether a person should check this invoice: a field every invoice has is missing
         (the due date may be), or a field was read with a confidence below `threshold`."""
@@ -170,11 +189,11 @@ class _MessageReader:
             return None
         # A scan without text still gets the subject's number and the sender's name.
         fields = read_fields(layout, self._hints(attachment.filename))
-        return self._found(attachment.part_key, InvoiceSource.PDF, attachment.filename, fields)
+        return FoundInvoice.of(attachment.part_key, InvoiceSource.PDF, attachment.filename, fields)
 
     def _structured(self, attachment: Attachment, e_invoice: EInvoice) -> FoundInvoice:
         fields = e_invoice.fields.or_else(self._sender_vendor())
-        return self._found(attachment.part_key, e_invoice.source, attachment.filename, fields)
+        return FoundInvoice.of(attachment.part_key, e_invoice.source, attachment.filename, fields)
 
     def _body(self, part_key: str) -> list[FoundInvoice]:
         for text, from_html in self.bodies:
@@ -185,27 +204,11 @@ class _MessageReader:
             if fields.total_amount is None:
                 continue
             source = InvoiceSource.HTML if from_html else InvoiceSource.TEXT
-            return [self._found(part_key, source, None, fields)]
+            return [FoundInvoice.of(part_key, source, None, fields)]
         return []
 
     def _hints(self, filename: str, body: bool = False) -> TextHints:
         return TextHints(self.message.subject, self.tld, filename, self.sender, body)
-
-    def _found(
-        self, part_key: str, source: InvoiceSource, name: str | None, fields: InvoiceFields
-    ) -> FoundInvoice:
-        return FoundInvoice(
-            part_key=part_key,
-            source=source,
-            attachment_name=name,
-            vendor=fields.vendor,
-            invoice_number=fields.invoice_number,
-            issue_date=fields.issue_date,
-            due_date=fields.due_date,
-            total_amount=fields.total_amount,
-            currency=fields.currency,
-            confidence=fields.confidence,
-        )
 
     def _sender_vendor(self) -> InvoiceFields:
         """The sender's company, for an e-invoice that names no seller: a weak reading."""

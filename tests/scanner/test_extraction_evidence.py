@@ -103,18 +103,7 @@ def test_a_payment_term_gives_a_due_date_that_needs_no_review(line: str, due: da
     )
     found = read(text, '"Acme Widgets" <billing@acmewidgets.co.uk>', "uk")
     assert found.due_date == due
-    invoice = FoundInvoice(
-        part_key="invoice.pdf",
-        source=InvoiceSource.PDF,
-        attachment_name="invoice.pdf",
-        vendor=found.vendor,
-        invoice_number=found.invoice_number,
-        issue_date=found.issue_date,
-        due_date=found.due_date,
-        total_amount=found.total_amount,
-        currency=found.currency,
-        confidence=found.confidence,
-    )
+    invoice = FoundInvoice.of("invoice.pdf", InvoiceSource.PDF, "invoice.pdf", found)
     assert not invoice.needs_review(settings.REVIEW_CONFIDENCE_THRESHOLD), found.confidence
 
 
