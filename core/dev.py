@@ -48,7 +48,7 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
         children.python("beat", *celery_beat_args(settings.DATA_DIR))
         api = children.python("api", *uvicorn_args(host, port))
         wait_for_port(host, port, 60, api)
-        _print_banner(host, port)
+        _print_banner(host, port, settings.JWT_MAX_LIFETIME_SECONDS)
         while not stop.wait(0.5):
             if claim.lost.is_set():
                 print(
@@ -94,11 +94,13 @@ def _start_stores(
         claim.claim()  # another instance may have started one there meanwhile
 
 
-def _print_banner(host: str, port: int) -> None:
-    token = issue_token("dev-admin", admin=True, ttl_seconds=DEV_ADMIN_TOKEN_TTL)
+def _print_banner(host: str, port: int, max_lifetime: int) -> None:
+    # No token may outlive JWT_MAX_LIFETIME_SECONDS (a day unless set); issue_token caps it.
+    ttl = min(DEV_ADMIN_TOKEN_TTL, max_lifetime)
+    token = issue_token("dev-admin", admin=True, ttl_seconds=ttl)
     print(
         f"\ninvoicescan is up.\n  GraphiQL:  http://{host}:{port}/graphql\n"
-        f"  Dev admin token (7 days); in GraphiQL's headers:\n"
+        f"  Dev admin token ({ttl / 3600:g} h); in GraphiQL's headers:\n"
         f'  {{"Authorization": "Bearer {token}"}}\n',
         flush=True,
     )

@@ -5,13 +5,14 @@ Names are the ones operators of the old system already use; see the settings tab
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal, Self
-from urllib.parse import urlparse
+from typing import Annotated, Literal, Self
+from urllib.parse import urlparse, urlsplit
 
 from cryptography.fernet import Fernet
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values that only make sense on a developer's machine; refused anywhere else.
 PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
@@ -38,6 +39,22 @@ class Settings(BaseSettings):
     LOCALDB_PORT: int = Field(default=27018, ge=1, le=65535)
 
     JWT_SECRET: str = PLACEHOLDER_JWT_SECRET
+    # Clock skew forgiven when checking a token's exp and iat; a websocket closes this long
+    # after its token's exp (graph/websocket_auth.py).
+    JWT_LEEWAY_SECONDS: int = Field(default=30, ge=0, le=300)
+    # The longest a token may live: it must carry iat, exp - iat may not exceed this, nor exp
+    # lie further than this (plus the leeway) from now. issue_token caps its ttl at it.
+    JWT_MAX_LIFETIME_SECONDS: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    # When set, a token must carry this `iss` (issue_token sets it); unset, `iss` is not checked.
+    JWT_ISSUER: str | None = None
+    # Pages on these origins (https://app.example.com: scheme, host, optional port) may call
+    # the API from a browser, over HTTP (CORS) and websockets (the handshake's Origin). Empty:
+    # same origin only, in every ENVIRONMENT (GraphiQL is served from the API's own origin).
+    # Comma-separated or a JSON list; "*" is refused: list the origins you trust.
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = []
+    # Schema introspection and the GraphiQL page; unset: on, except in ENVIRONMENT=production.
+    GRAPHQL_INTROSPECTION: bool | None = None
+    GRAPHIQL: bool | None = None
     CREDENTIALS_KEY: str | None = None
     IMAP_ALLOW_PRIVATE_HOSTS: bool = False
     IMAP_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0)
@@ -91,6 +108,27 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 bytes")
         return value
 
+    @field_validator("JWT_ISSUER")
+    @classmethod
+    def _issuer_not_blank(cls, value: str | None) -> str | None:
+        # An empty JWT_ISSUER= in an env file means unset, not "require an empty iss".
+        return (value or "").strip() or None
+
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("CORS_ORIGINS")
+    @classmethod
+    def _origins_are_origins(cls, value: list[str]) -> list[str]:
+        return [_origin(item) for item in value]
+
     @field_validator("CREDENTIALS_KEY")
     @classmethod
     def _fernet_key(cls, value: str | None) -> str | None:
@@ -110,6 +148,20 @@ class Settings(BaseSettings):
         if not self.CREDENTIALS_KEY:
             raise ValueError("CREDENTIALS_KEY: required outside ENVIRONMENT=dev")
         return self
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """Whether introspection is answered (GRAPHQL_INTROSPECTION, else not in production)."""
+        if self.GRAPHQL_INTROSPECTION is not None:
+            return self.GRAPHQL_INTROSPECTION
+        return self.ENVIRONMENT != "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        """Whether GET /graphql serves GraphiQL to browsers (GRAPHIQL, else not in production)."""
+        if self.GRAPHIQL is not None:
+            return self.GRAPHIQL
+        return self.ENVIRONMENT != "production"
 
     @property
     def broker_url(self) -> str:
@@ -132,6 +184,30 @@ class Settings(BaseSettings):
         if self.MONGODB_URL:
             return self.MONGODB_URL
         return f"mongodb://{self.LOCALDB_HOST}:{self.LOCALDB_PORT}/?directConnection=true"
+
+
+def _origin(value: str) -> str:
+    """`value` as browsers send it in an Origin header (lowercase, no default port), or an error:
+    a path, a query, a wildcard or a scheme other than http(s) is not an origin."""
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an origin like https://app.example.com") from exc
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or "*" in value
+    ):
+        raise ValueError(f"{value!r} is not an origin like https://app.example.com")
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default_port = 443 if scheme == "https" else 80
+    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default_port) else "")
 
 
 settings = Settings()

@@ -36,7 +36,8 @@ def test_flawed_claims_are_unauthenticated(claims_or_token: dict[str, object]) -
 
 
 def test_expired_within_leeway_still_accepted() -> None:
-    claims = {"sub": "a", "role": "user", "exp": int(time.time()) - 10}
+    now = int(time.time())
+    claims = {"sub": "a", "role": "user", "iat": now - 100, "exp": now - 10}
     assert decode_token(jwt.encode(claims, settings.JWT_SECRET, algorithm="HS256")).user_id == "a"
 
 
