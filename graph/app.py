@@ -16,12 +16,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from core.auth import principal_from_header
 from core.database import connect_database
 from core.errors import Unauthenticated
 from core.settings import settings
@@ -31,6 +31,7 @@ from graph.metrics import metrics
 from graph.relay import Relay
 from graph.schema import schema
 from graph.shared_events import encoded_next
+from graph.websocket_auth import ClosingWebSocketAdapter, close_unauthorized, principal_from_params
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,21 @@ READY_TIMEOUT_SECONDS = 2.0
 class GraphQLApp(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context and websocket authentication."""
 
+    websocket_adapter_class = ClosingWebSocketAdapter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        # The context is made here, not in `run`, to stop its token's expiry timer when the
+        # connection ends (graph/websocket_auth.py).
+        websocket = WebSocket(scope, receive=receive, send=send)
+        context = await self.get_context(websocket, websocket)
+        try:
+            await self.run(websocket, context=context)
+        finally:
+            context.token_expiry.cancel()
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
@@ -48,16 +64,16 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
-        params = context.connection_params if isinstance(context.connection_params, dict) else {}
-        header = next(
-            (str(value) for key, value in params.items() if key.lower() == "authorization"), None
-        )
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
         try:
-            context.ws_principal = principal_from_header(header)
+            principal = principal_from_params(context.connection_params)
         except Unauthenticated as exc:
-            raise ConnectionRejectionError(
-                {"code": "UNAUTHENTICATED", "message": exc.message}
-            ) from exc
+            # 4401 with the reason, before Strawberry's 4403 (which graphql-ws retries).
+            await close_unauthorized(websocket, exc.message)
+            raise ConnectionRejectionError() from exc
+        context.ws_principal = principal
+        context.token_expiry.watch(websocket, principal, settings.JWT_LEEWAY_SECONDS)
         return None
 
     def encode_json(self, data: object) -> str | bytes:
@@ -125,7 +141,10 @@ def create_app(**graphql_options: Any) -> Starlette:
     graphql = GraphQLApp(
         schema,
         graphql_ide="graphiql",
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        # Only graphql-transport-ws: the legacy graphql-ws protocol let a second
+        # connection_init change a socket's user. Clients that offer both (Python gql offers
+        # the legacy one first) get this one; a legacy-only client gets 4406.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         **graphql_options,
     )
     return Starlette(

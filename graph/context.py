@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from core.auth import Principal, principal_from_header
+from core.auth import EXPIRED, Principal, principal_from_header
 from core.errors import Forbidden, Unauthenticated
 from graph.limits import SubscriptionSlots
 from graph.relay import Relay
+from graph.websocket_auth import NO_TOKEN, TokenExpiry
 
 
 @dataclass
@@ -22,7 +23,8 @@ class Context:
     """What resolvers see as `info.context`.
 
     Over HTTP the caller comes from the Authorization header; over a websocket Strawberry builds
-    the context once per connection and `on_ws_connect` sets `ws_principal` from connection_init.
+    the context once per connection and `on_ws_connect` sets `ws_principal` from connection_init
+    and closes the socket when its token expires (`token_expiry`; graph/websocket_auth.py).
     """
 
     request: Request | WebSocket
@@ -31,6 +33,7 @@ class Context:
     ws_principal: Principal | None = None
     # One context per websocket connection: this counts that connection's subscriptions.
     subscriptions: SubscriptionSlots = field(default_factory=SubscriptionSlots)
+    token_expiry: TokenExpiry = field(default_factory=TokenExpiry)
     _http_principal: Principal | None = field(default=None, repr=False)
 
     @property
@@ -49,7 +52,10 @@ class Context:
         """The authenticated caller; raises Unauthenticated."""
         if isinstance(self.request, WebSocket):
             if self.ws_principal is None:
-                raise Unauthenticated("Send a token in the connection_init payload")
+                raise Unauthenticated(NO_TOKEN)
+            # The socket closes at expiry; this refuses what arrives before the close is sent.
+            if self.ws_principal.expired():
+                raise Unauthenticated(EXPIRED)
             return self.ws_principal
         if self._http_principal is None:
             self._http_principal = principal_from_header(self.request.headers.get("authorization"))

@@ -177,7 +177,7 @@ async def test_websocket_without_a_valid_token_is_refused(api_url) -> None:
             await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await ws.recv()
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
 async def test_my_task_updates_follow_a_scan(http, api_url, dovecot, worker) -> None:
