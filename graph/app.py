@@ -26,6 +26,7 @@ from core.database import connect_database
 from core.errors import Unauthenticated
 from core.settings import settings
 from graph.context import Context
+from graph.cors import cors_middleware
 from graph.limits import BodyLimit
 from graph.metrics import metrics
 from graph.relay import Relay
@@ -145,6 +146,7 @@ def create_app(**graphql_options: Any) -> Starlette:
         # connection_init change a socket's user. Clients that offer both (Python gql offers
         # the legacy one first) get this one; a legacy-only client gets 4406.
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=settings.CORS_ORIGINS,
         **graphql_options,
     )
     return Starlette(
@@ -155,7 +157,7 @@ def create_app(**graphql_options: Any) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics),
         ],
-        middleware=[Middleware(BodyLimit)],
+        middleware=[cors_middleware(settings.CORS_ORIGINS), Middleware(BodyLimit)],
         lifespan=lifespan,
     )
 
