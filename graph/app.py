@@ -141,7 +141,7 @@ def create_app(**graphql_options: Any) -> Starlette:
     """Build the application; options go to Strawberry's GraphQL view."""
     graphql = GraphQLApp(
         schema,
-        graphql_ide="graphiql",
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
         # Only graphql-transport-ws: the legacy graphql-ws protocol let a second
         # connection_init change a socket's user. Clients that offer both (Python gql offers
         # the legacy one first) get this one; a legacy-only client gets 4406.

@@ -6,10 +6,16 @@ import functools
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 
+from core.settings import settings
 from graph.errors import present
 from graph.extension_runner import LeanExtensionsRunner
 from graph.limits import QUERY_LIMITS
@@ -46,6 +52,8 @@ schema = Schema(
         functools.partial(ValidationCache, maxsize=256),
         *QUERY_LIMITS,
         OperationMetrics,
+        # Off in production unless GRAPHQL_INTROSPECTION: strangers need not see the admin types.
+        *([] if settings.introspection_enabled else [DisableIntrospection]),
     ],
     execution_context_class=SharedEventExecutor,
 )
