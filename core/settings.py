@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     SCHEDULED_SCAN_MONTHS: int = Field(default=1, ge=1, le=24)
     # A followed task silent this long is read again from the store (graph/subscriptions.py).
     SUBSCRIPTION_QUIET_REREAD_SECONDS: float = Field(default=60.0, ge=1.0, le=3600.0)
+    # Bytes of parsed and validated GraphQL documents the API keeps, by estimate (text plus
+    # about 700 bytes a token; graph/document_cache.py); the least recently used go first.
+    GRAPHQL_DOCUMENT_CACHE_BYTES: int = Field(default=32 * 1024 * 1024, ge=1024 * 1024, le=2**32)
     DATA_DIR: Path = Path("./.data")
 
     @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")

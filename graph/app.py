@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,11 +21,15 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from core.database import connect_database
 from core.errors import Unauthenticated
 from core.settings import settings
+from graph import http_errors
 from graph.context import Context
 from graph.cors import cors_middleware
 from graph.limits import BodyLimit
@@ -40,7 +45,38 @@ READY_TIMEOUT_SECONDS = 2.0
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context and websocket authentication."""
+    """Strawberry's ASGI view with our context, websocket authentication, and every refusal of
+    a request as a GraphQL error in JSON (graph/http_errors.py)."""
+
+    async def run(
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Any:
+        if isinstance(request, WebSocket):
+            return await super().run(request, context, root_value)
+        try:
+            response = await super().run(request, context, root_value)
+        except HTTPException as exc:
+            return http_errors.request_error(request, exc)
+        return http_errors.respond(request, response)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return http_errors.decode_json(data)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST" and "application/json" in (request.content_type or ""):
+            http_errors.check_body(await request.get_body())
+        data = await super().parse_http_body(request)
+        http_errors.check_request(data)
+        return data
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        body = await super().process_result(request, result)
+        http_errors.shaped(request, result, body)
+        return body
 
     websocket_adapter_class = ClosingWebSocketAdapter
 

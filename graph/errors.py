@@ -1,9 +1,11 @@
 """Where exceptions become GraphQL errors with `extensions.code`, for HTTP and websockets alike.
 
 An AppError keeps its message and code. A request the server could not even start to run (a syntax
-or validation error, a variable of the wrong type) is BAD_USER_INPUT. A store that does not answer
-is SERVICE_UNAVAILABLE. Anything else is logged with its trace and reaches the client only as
-INTERNAL_SERVER_ERROR, without detail.
+or validation error, a variable of the wrong type, missing or with an unknown field) is
+BAD_USER_INPUT: graphql-core reports a variable's coercion with its own error as the original
+one, or with the scalar's ValueError or TypeError at the variable's definition. A store that does
+not answer is SERVICE_UNAVAILABLE. Anything else is logged with its trace and reaches the client
+only as INTERNAL_SERVER_ERROR, without detail.
 
 Strawberry hands every error of every result (queries, mutations and each subscription event) to
 `Schema.process_errors` before sending it, so rewriting the errors there (graph/schema.py)
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from graphql.error import GraphQLError
+from graphql.language import VariableDefinitionNode
 from pymongo.errors import ConnectionFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -38,9 +41,21 @@ def present(error: GraphQLError) -> None:
         log.warning("store unavailable: %r", original)
         error.extensions = {"code": "SERVICE_UNAVAILABLE"}
         error.message = "A backing service is unavailable; try again shortly"
-    elif original is None:  # graphql-core's own: syntax, validation, argument coercion
+    elif original is None or _refused_input(error):
         error.extensions = {"code": "BAD_USER_INPUT"}
     else:
         log.error("unexpected error in %s", error.path, exc_info=original)
         error.extensions = {"code": "INTERNAL_SERVER_ERROR"}
         error.message = "Internal server error"
+
+
+def _refused_input(error: GraphQLError) -> bool:
+    """True for graphql-core's refusal of a variable's value (never raised in a resolver)."""
+    if isinstance(error.original_error, GraphQLError):
+        return True
+    return (
+        isinstance(error.original_error, ValueError | TypeError)
+        and error.path is None
+        and bool(error.nodes)
+        and all(isinstance(node, VariableDefinitionNode) for node in error.nodes or ())
+    )

@@ -9,37 +9,68 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from graphql.error import GraphQLError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
+from strawberry.types.execution import PreExecutionError
 
-from core.errors import AppError
+from core.errors import AppError, BadInput
+from graph.document_cost import Cost
+from graph.errors import present
 from graph.metrics import OPEN_SUBSCRIPTIONS
 
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 30
+# Fields, spreads and inline fragments of a document once every fragment spread is expanded
+# (graph/document_cost.py). A document without fragments has fewer than MAX_TOKENS; GraphiQL's
+# schema query has about 240. A document over it is refused before validation walks it.
+MAX_SELECTIONS = 5000
+# Characters of query text, comments included: comments are not tokens, so MAX_TOKENS alone let
+# a 15 MiB comment through to the parser and the document cache.
+MAX_QUERY_LENGTH = 64 * 1024
 MAX_BODY_BYTES = 256 * 1024
 MAX_SUBSCRIPTIONS_PER_SOCKET = 20
 
-# The depth and alias limiters' validation rules, built once. Each limiter builds a new rule
-# class when it is made: made per request, the rules would differ every time, and Strawberry's
-# ValidationCache, keyed on the document and the rules, would never hit.
-LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
-
 # Factories, not instances: Strawberry makes one per request, so no state leaks between them.
+# Depth and aliases are checked with the expansion budget (graph/document_cache.py).
 QUERY_LIMITS: list[Callable[[], SchemaExtension]] = [
-    functools.partial(AddValidationRules, LIMIT_RULES),
     functools.partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
 ]
+
+
+def bad_input(message: str) -> GraphQLError:
+    """A GraphQL error refusing the request, as graph/errors.py presents a BadInput."""
+    error = GraphQLError(message, original_error=BadInput(message))
+    present(error)
+    return error
+
+
+def oversized_query(query: str | None) -> PreExecutionError | None:
+    """The refusal of a query text over MAX_QUERY_LENGTH, before anything parses it."""
+    if query is None or len(query) <= MAX_QUERY_LENGTH:
+        return None
+    message = f"The query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} are allowed"
+    return PreExecutionError(data=None, errors=[bad_input(message)])
+
+
+def over_limits(cost: Cost) -> list[GraphQLError]:
+    """One error for each limit that `cost` exceeds; none when the document may be validated."""
+    errors = []
+    if cost.selections > MAX_SELECTIONS:
+        errors.append(
+            bad_input(
+                f"The query has {cost.selections} selections once its fragments are spread; "
+                f"at most {MAX_SELECTIONS} are allowed"
+            )
+        )
+    if cost.depth > MAX_DEPTH:
+        errors.append(
+            bad_input(f"The query's depth is {cost.depth}; the maximum depth is {MAX_DEPTH}")
+        )
+    if cost.aliases > MAX_ALIASES:
+        errors.append(bad_input(f"{cost.aliases} aliases found; at most {MAX_ALIASES} allowed"))
+    return errors
 
 
 class RateLimited(AppError):
