@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     CREDENTIALS_KEY: str | None = None
     IMAP_ALLOW_PRIVATE_HOSTS: bool = False
     IMAP_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0)
+    # How long one IMAP command may take in all, however slowly the server trickles its answer
+    # (IMAP_TIMEOUT_SECONDS bounds each silence only); connecting and logging in count as one.
+    IMAP_COMMAND_DEADLINE_SECONDS: float = Field(default=300.0, ge=5.0, le=3600.0)
+    # addEmailAccount's DNS checks and trial logins each run in a pool of this many threads
+    # (graph/verify_pool.py), at most IMAP_VERIFY_PER_USER at once per user (beyond:
+    # RATE_LIMITED), and each answers within IMAP_VERIFY_DEADLINE_SECONDS.
+    IMAP_VERIFY_CONCURRENCY: int = Field(default=8, ge=1, le=256)
+    IMAP_VERIFY_PER_USER: int = Field(default=2, ge=1, le=64)
+    IMAP_VERIFY_DEADLINE_SECONDS: float = Field(default=20.0, ge=2.0, le=300.0)
     # What a scan reads of one mail (scanner/limits.py explains each); beyond, a part is skipped.
     SCAN_MAX_ATTACHMENT_BYTES: int = Field(default=15 * 1024 * 1024, ge=1024)
     SCAN_MAX_ATTACHMENTS: int = Field(default=50, ge=1)

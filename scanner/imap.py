@@ -1,28 +1,39 @@
 """IMAP access: log in (password or XOAUTH2), list folders, search on the server, fetch what a
 scan needs. Built on IMAPClient, which parses BODYSTRUCTURE: a scan reads a message's outline
-first and then fetches only the parts that can hold an invoice."""
+first and then fetches only the parts that can hold an invoice.
+
+Every connection goes to an address checked once (scanner/imap_connect.py). Every command has a
+deadline, and `ImapSession.abort` closes the connection from another thread (a cancel). Errors
+name the class of failure, never the server's own words: a "server" may be any service a user
+points us at, and its banner would be shown back to them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
-import socket
 import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import CapabilityError, IMAPClientError
 from imapclient.response_types import BodyData
 
 from models.enums import ImapSecurity
-from scanner.hosts import PrivateHostError, ensure_public_host
+from scanner.hosts import PrivateHostError, checked_addresses
+from scanner.imap_connect import SocketGuard, open_client
 
-# What a failing server or connection raises through imaplib and IMAPClient.
-# UnicodeError: an invalid host name (IDNA) or a non-ASCII password imaplib cannot send.
-_IMAP_FAILURES = (OSError, UnicodeError, imaplib.IMAP4.error, IMAPClientError, socket.timeout)
+# What a failing server or connection raises through imaplib and IMAPClient (socket.timeout
+# is TimeoutError, an OSError). UnicodeError: a non-ASCII name or password imaplib cannot send.
+_IMAP_FAILURES = (OSError, UnicodeError, imaplib.IMAP4.error, IMAPClientError)
+# Characters that end an IMAP command line (or a C string): never sent inside a credential.
+LINE_BREAKING = frozenset("\r\n\0")
+
+type _Phase = Literal["connect", "login", "command"]
 
 # The headers a scan reads before deciding anything about a message.
 OUTLINE_HEADERS = (
@@ -44,6 +55,10 @@ class ImapError(Exception):
     """Logging in or talking to the server failed; the message is safe to show to the user."""
 
 
+class ImapHostError(ImapError):
+    """The host name does not resolve, or resolves to a non-public address."""
+
+
 @dataclass(frozen=True, slots=True)
 class ImapLogin:
     """Where and how to log in. Exactly one of password and oauth2_token is set."""
@@ -54,7 +69,11 @@ class ImapLogin:
     username: str
     password: str | None = None
     oauth2_token: str | None = None
+    # Per recv (and the TCP connect): how long the server may stay silent.
     timeout: float = 30.0
+    # Per command (connecting and logging in count as one): how long a command may take in
+    # all, however the server trickles its answer.
+    deadline: float = 300.0
     # Checked at every connection, not only when the account is added: DNS can change.
     allow_private_hosts: bool = False
 
@@ -79,55 +98,59 @@ class Outline:
     structure: BodyData | None
 
 
-def _client_for(login: ImapLogin) -> IMAPClient:
-    if login.security is ImapSecurity.SSL:
-        context = ssl.create_default_context()
-        return IMAPClient(
-            login.host, login.port, ssl=True, ssl_context=context, timeout=login.timeout
-        )
-    client = IMAPClient(login.host, login.port, ssl=False, timeout=login.timeout)
-    if login.security is ImapSecurity.STARTTLS:
-        client.starttls(ssl.create_default_context())
-    return client
-
-
 class ImapSession:
-    """A logged-in IMAP connection; use as a context manager."""
+    """A logged-in IMAP connection; use as a context manager. `abort` may be called from any
+    thread: the connection closes at once, and the command under way fails."""
 
     def __init__(self, login: ImapLogin) -> None:
         self._login = login
+        self._guard = SocketGuard()
         self._client: IMAPClient | None = None
         self._selected: str | None = None
 
     def __enter__(self) -> ImapSession:
         login = self._login
+        _refuse_line_breaks(login)
+        target = f"{login.host}:{login.port}"
         try:
-            if not login.allow_private_hosts:
-                ensure_public_host(login.host, login.port)
-            client = _client_for(login)
-        except PrivateHostError as exc:
-            raise ImapError(str(exc)) from exc
-        except _IMAP_FAILURES as exc:
-            raise ImapError(f"Cannot connect to {login.host}:{login.port}: {exc}") from exc
-        client.normalise_times = False  # keep INTERNALDATE's offset instead of local naive time
-        try:
-            if login.oauth2_token is not None:
-                client.oauth2_login(login.username, login.oauth2_token)
-            else:
-                client.login(login.username, login.password or "")
-        except _IMAP_FAILURES as exc:
-            client.shutdown()
-            raise ImapError(f"Login to {login.host} failed: {exc}") from exc
+            with self._guard.limit(login.deadline):
+                address = _checked_address(login)
+                with self._failing(f"Connecting to {target}", "connect"):
+                    client = open_client(
+                        login.host,
+                        login.port,
+                        login.security,
+                        address=address,
+                        guard=self._guard,
+                        timeout=login.timeout,
+                    )
+                client.normalise_times = False  # keep INTERNALDATE's offset, not local time
+                try:
+                    with self._failing(f"Login to {login.host}", "login"):
+                        _log_in(client, login)
+                except ImapError:
+                    _shutdown(client)
+                    raise
+        except BaseException:
+            self._guard.close()
+            raise
         self._client = client
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._client is not None:
+        client, self._client = self._client, None
+        if client is not None:
             try:
-                self._client.logout()
+                with self._guard.limit(min(self._login.timeout, self._login.deadline)):
+                    client.logout()
             except _IMAP_FAILURES:
-                self._client.shutdown()
-            self._client = None
+                _shutdown(client)
+        self._guard.close()
+
+    def abort(self, reason: str = "cancelled") -> None:
+        """Close the connection now, from any thread; the command under way fails with
+        `reason`. Before the connection exists, it is closed as soon as it opens."""
+        self._guard.abort(reason)
 
     @property
     def client(self) -> IMAPClient:
@@ -135,9 +158,19 @@ class ImapSession:
             raise RuntimeError("ImapSession used outside its with-block")
         return self._client
 
+    @contextmanager
+    def _failing(self, action: str, phase: _Phase = "command") -> Iterator[None]:
+        """Run one command under the deadline; a failure becomes ImapError naming its class."""
+        try:
+            with self._guard.limit(self._login.deadline):
+                yield
+        except _IMAP_FAILURES as exc:
+            reason = self._guard.reason or failure_class(exc, phase)
+            raise ImapError(f"{action} failed: {reason}") from exc
+
     def folders(self) -> list[Folder]:
         """Every folder of the account, with its flags."""
-        with _as_imap_error("Listing folders"):
+        with self._failing("Listing folders"):
             listed = self.client.list_folders()
         return [
             Folder(
@@ -150,7 +183,8 @@ class ImapSession:
 
     def select(self, folder: str) -> int:
         """Select `folder` read-only (nothing a scan does marks mail as read); its UIDVALIDITY."""
-        with _as_imap_error(f"Opening {folder}"):
+        # Folder names come from the server: not quoted in errors.
+        with self._failing("Opening a folder"):
             status = self.client.select_folder(folder, readonly=True)
         self._selected = folder
         return int(status[b"UIDVALIDITY"])
@@ -158,7 +192,7 @@ class ImapSession:
     def search(self, criteria: Sequence[Any]) -> list[int]:
         """UIDs in the selected folder matching `criteria` (IMAPClient's list form), searched
         on the server; SINCE compares INTERNALDATE, the date the server received the message."""
-        with _as_imap_error(f"Searching {self._selected}"):
+        with self._failing("Searching a folder"):
             return sorted(self.client.search(list(criteria), charset="UTF-8"))
 
     def outlines(self, uids: Sequence[int]) -> list[Outline]:
@@ -166,7 +200,7 @@ class ImapSession:
         if not uids:
             return []
         items = ["INTERNALDATE", "RFC822.SIZE", "BODYSTRUCTURE", _HEADER_ITEM]
-        with _as_imap_error(f"Fetching outlines from {self._selected}"):
+        with self._failing("Fetching message outlines"):
             fetched = self.client.fetch(list(uids), items)
         return [
             Outline(
@@ -190,20 +224,78 @@ class ImapSession:
         result: dict[int, dict[str, bytes]] = {}
         for section_names, uids in by_sections.items():
             items = [f"BODY.PEEK[{name}]" for name in section_names]
-            with _as_imap_error(f"Fetching from {self._selected}"):
+            with self._failing("Fetching messages"):
                 fetched = self.client.fetch(uids, items)
             for uid, data in fetched.items():
                 result[uid] = {name: _section(data, name) for name in section_names}
         return result
 
 
-@contextmanager
-def _as_imap_error(action: str) -> Iterator[None]:
-    """Turn a connection or protocol failure into ImapError, which ends the scan as FAILURE."""
+def failure_class(exc: BaseException, phase: _Phase) -> str:
+    """What went wrong, in our words: never the exception's text, which may quote the server."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "the server's TLS certificate was not accepted"
+    if isinstance(exc, ssl.SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, UnicodeError):
+        return "the username or password is not ASCII"
+    if isinstance(exc, CapabilityError):
+        return "the server does not offer STARTTLS"
+    if isinstance(exc, OSError):
+        return "the connection failed"
+    if phase == "connect":
+        return "the server did not greet as IMAP"
+    if isinstance(exc, imaplib.IMAP4.abort):
+        return "the server closed the connection"
+    if phase == "login":
+        return "login refused"
+    return "the server refused the command"
+
+
+def _refuse_line_breaks(login: ImapLogin) -> None:
+    """CR, LF or NUL in a credential would end the command line early and start another."""
+    for value in (login.username, login.password, login.oauth2_token):
+        if value is not None and LINE_BREAKING.intersection(value):
+            raise ImapError(f"Login to {login.host} failed: a credential holds a line break")
+
+
+def _checked_address(login: ImapLogin) -> str:
+    """The address to connect to: resolved once, every address checked (scanner/hosts.py)."""
     try:
-        yield
-    except _IMAP_FAILURES as exc:
-        raise ImapError(f"{action} failed: {exc}") from exc
+        addresses = checked_addresses(
+            login.host, login.port, allow_private=login.allow_private_hosts
+        )
+    except PrivateHostError as exc:
+        raise ImapHostError(str(exc)) from exc
+    except (OSError, UnicodeError) as exc:
+        raise ImapHostError(f"{login.host} does not resolve") from exc
+    if not addresses:
+        raise ImapHostError(f"{login.host} does not resolve")
+    return addresses[0]
+
+
+def _log_in(client: IMAPClient, login: ImapLogin) -> None:
+    if login.oauth2_token is not None:
+        client.oauth2_login(login.username, login.oauth2_token)
+    else:
+        # imaplib quotes the password but sends the user name as it is: quote it here, so a
+        # space or quote in it stays one argument (RFC 3501 astring).
+        client.login(imap_quoted(login.username), login.password or "")
+
+
+def imap_quoted(value: str) -> str:
+    """`value` as an IMAP quoted string (RFC 3501): backslash and double quote escaped.
+    CR, LF and NUL cannot be quoted; callers refuse them first."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _shutdown(client: IMAPClient) -> None:
+    with contextlib.suppress(*_IMAP_FAILURES):
+        client.shutdown()
 
 
 def _section(data: dict[bytes, Any], name: str) -> bytes:

@@ -29,6 +29,7 @@ from scanner.reading import read_batch
 from scanner.window import window_start
 from tasks import estimates
 from tasks.batches import FolderFindings, stored_by
+from tasks.cancel_watch import stopped_on_cancel
 from tasks.celery_app import app
 from tasks.folder_sync import ReadProgress, plan_reading, sync_scope
 from tasks.heartbeat import Heartbeat
@@ -92,15 +93,21 @@ async def _fail(recorder: TaskRecorder, error: str) -> None:
 
 
 @asynccontextmanager
-async def _imap_session(login: ImapLogin) -> AsyncIterator[ImapSession]:
-    """An ImapSession opened and closed in a thread: connecting and logging in may each take up
-    to IMAP_TIMEOUT_SECONDS, and the heartbeat runs on this event loop."""
+async def _imap_session(login: ImapLogin, task_id: str) -> AsyncIterator[ImapSession]:
+    """An ImapSession opened and closed in a thread (the heartbeat runs on this event loop),
+    its connection closed at once when the task is cancelled (tasks/cancel_watch.py)."""
     session = ImapSession(login)
-    await asyncio.to_thread(session.__enter__)
-    try:
-        yield session
-    finally:
-        await asyncio.to_thread(session.__exit__, None, None, None)
+    async with stopped_on_cancel(task_id, runtime().redis, session.abort):
+        await asyncio.to_thread(session.__enter__)
+        try:
+            yield session
+        except BaseException:
+            # A thread may still wait on the server (the time limit cancelled this coroutine,
+            # not the thread): close the connection rather than log out behind it.
+            session.abort("stopped")
+            raise
+        finally:
+            await asyncio.to_thread(session.__exit__, None, None, None)
 
 
 async def _scan(recorder: TaskRecorder) -> None:
@@ -112,7 +119,7 @@ async def _scan(recorder: TaskRecorder) -> None:
     scope = sync_scope(task.scan_type, account.group_addresses)
     keep = addressed_to(account.group_addresses) if task.scan_type is ScanType.GROUPS else None
     limits = scan_limits()
-    async with _imap_session(_login_for(account)) as session:
+    async with _imap_session(_login_for(account), task.id) as session:
         await recorder.step("Searching mailbox")
         plan, since = await _plan(recorder, session, account, scope)
         for work in plan:
@@ -195,5 +202,6 @@ def _login_for(account: EmailAccount) -> ImapLogin:
             else None
         ),
         timeout=settings.IMAP_TIMEOUT_SECONDS,
+        deadline=settings.IMAP_COMMAND_DEADLINE_SECONDS,
         allow_private_hosts=settings.IMAP_ALLOW_PRIVATE_HOSTS,
     )
