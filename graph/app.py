@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -26,6 +26,7 @@ from core.database import connect_database
 from core.errors import Unauthenticated
 from core.settings import settings
 from graph.context import Context
+from graph.graphiql import ASSETS_ROUTE, graphiql_assets, graphiql_html
 from graph.limits import BodyLimit
 from graph.metrics import metrics
 from graph.relay import Relay
@@ -59,6 +60,11 @@ class GraphQLApp(GraphQL[Context, None]):
                 {"code": "UNAUTHENTICATED", "message": exc.message}
             ) from exc
         return None
+
+    @property
+    def graphql_ide_html(self) -> str:
+        # Strawberry's page with its scripts served by this API, not a CDN (graph/graphiql.py).
+        return graphiql_html()
 
     def encode_json(self, data: object) -> str | bytes:
         # A `next` message whose data is a shared event result: encode that data once for
@@ -135,6 +141,7 @@ def create_app(**graphql_options: Any) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Mount(ASSETS_ROUTE, graphiql_assets()),
         ],
         middleware=[Middleware(BodyLimit)],
         lifespan=lifespan,
