@@ -38,7 +38,9 @@ def present(error: GraphQLError) -> None:
         log.warning("store unavailable: %r", original)
         error.extensions = {"code": "SERVICE_UNAVAILABLE"}
         error.message = "A backing service is unavailable; try again shortly"
-    elif original is None:  # graphql-core's own: syntax, validation, argument coercion
+    elif original is None or isinstance(original, GraphQLError):
+        # graphql-core's own: syntax, validation, argument coercion; a variable of the wrong type
+        # or missing wraps the scalar's GraphQLError (it was INTERNAL_SERVER_ERROR before).
         error.extensions = {"code": "BAD_USER_INPUT"}
     else:
         log.error("unexpected error in %s", error.path, exc_info=original)
