@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
+CLIENTS := tests/clients
 # The interpreter named by .python-version (pyenv), else python3.13 on PATH.
 PYTHON := $(shell (command -v pyenv >/dev/null && pyenv which python3 2>/dev/null) || command -v python3.13 || echo python3)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -29,9 +30,17 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 dev: $(VENV)/.installed
 	$(BIN)/invoicescan dev
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CLIENTS)/node_modules/.installed
 	@command -v dovecot >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; }
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	$(BIN)/pytest
+
+# The JavaScript clients the tests run (graphql-ws, Playwright's driver for Debian's chromium),
+# at the exact versions of package-lock.json; again whenever package*.json changes.
+$(CLIENTS)/node_modules/.installed: $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js 20+ with npm (tests/clients)" >&2; exit 1; }
+	cd $(CLIENTS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

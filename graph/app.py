@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -32,6 +32,7 @@ from core.settings import settings
 from graph import http_errors
 from graph.context import Context
 from graph.cors import cors_middleware
+from graph.graphiql import ASSETS_ROUTE, graphiql_assets, graphiql_html
 from graph.limits import BodyLimit
 from graph.metrics import metrics
 from graph.relay import Relay
@@ -113,6 +114,11 @@ class GraphQLApp(GraphQL[Context, None]):
         context.token_expiry.watch(websocket, principal, settings.JWT_LEEWAY_SECONDS)
         return None
 
+    @property
+    def graphql_ide_html(self) -> str:
+        # Strawberry's page with its scripts served by this API, not a CDN (graph/graphiql.py).
+        return graphiql_html()
+
     def encode_json(self, data: object) -> str | bytes:
         # A `next` message whose data is a shared event result: encode that data once for
         # every subscriber (graph/shared_events.py), only the envelope per subscriber.
@@ -192,6 +198,7 @@ def create_app(**graphql_options: Any) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Mount(ASSETS_ROUTE, graphiql_assets()),
         ],
         middleware=[cors_middleware(settings.CORS_ORIGINS), Middleware(BodyLimit)],
         lifespan=lifespan,
