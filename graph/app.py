@@ -28,6 +28,7 @@ from core.settings import settings
 from graph.context import Context
 from graph.limits import BodyLimit
 from graph.metrics import metrics
+from graph.quotas import admit_socket
 from graph.relay import Relay
 from graph.schema import schema
 from graph.shared_events import encoded_next
@@ -58,6 +59,7 @@ class GraphQLApp(GraphQL[Context, None]):
             raise ConnectionRejectionError(
                 {"code": "UNAUTHENTICATED", "message": exc.message}
             ) from exc
+        admit_socket(context.request, context.user())
         return None
 
     def encode_json(self, data: object) -> str | bytes:
