@@ -21,14 +21,19 @@ Where each is counted, and why there:
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from functools import partial
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.exceptions import ConnectionRejectionError
@@ -37,6 +42,8 @@ from core.auth import Principal
 from core.errors import AppError, RateLimited
 from core.settings import settings
 from models import EmailAccount
+
+log = logging.getLogger(__name__)
 
 SCAN_WINDOW_SECONDS = 60
 
@@ -69,6 +76,25 @@ async def settle_account_quota(principal: Principal, added: EmailAccount) -> Non
 # --- scans started per minute ---------------------------------------------------------------
 
 
+# After a Redis restart the API's first command on each pooled connection fails (the server
+# closed it); once more, on a fresh connection, is enough. A second failure is Redis down.
+_RETRY = Retry(NoBackoff(), retries=1)
+
+
+async def _count(redis: Redis, key: str) -> int:
+    async with redis.pipeline(transaction=True) as pipe:
+        # The window's key expires after it ended; set on every INCR, so no crash between
+        # the two can leave a counter without its expiry.
+        pipe.incr(key)
+        pipe.expire(key, 2 * SCAN_WINDOW_SECONDS)
+        count, _ = await pipe.execute()
+    return int(count)
+
+
+async def _retrying(error: Exception) -> None:
+    log.info("quota counter: retrying after %r", error)
+
+
 @asynccontextmanager
 async def scan_start_quota(redis: Redis, principal: Principal) -> AsyncIterator[None]:
     """Count one scan start of the user in this minute's window; refuse beyond the quota. An
@@ -76,12 +102,7 @@ async def scan_start_quota(redis: Redis, principal: Principal) -> AsyncIterator[
     now = time.time()
     window = int(now // SCAN_WINDOW_SECONDS)
     key = f"quota:scans:{principal.user_id}:{window}"
-    async with redis.pipeline(transaction=True) as pipe:
-        # The window's key expires after it ended; set on every INCR, so no crash between
-        # the two can leave a counter without its expiry.
-        pipe.incr(key)
-        pipe.expire(key, 2 * SCAN_WINDOW_SECONDS)
-        count, _ = await pipe.execute()
+    count = await _RETRY.call_with_retry(partial(_count, redis, key), _retrying)
     limit = settings.QUOTA_SCANS_PER_MINUTE
     if count > limit:
         retry_after = max(1, math.ceil((window + 1) * SCAN_WINDOW_SECONDS - now))
@@ -92,7 +113,10 @@ async def scan_start_quota(redis: Redis, principal: Principal) -> AsyncIterator[
     try:
         yield
     except AppError:
-        await redis.decr(key)
+        try:
+            await redis.decr(key)
+        except RedisError:  # best effort: the start's own error is what the client must see
+            log.warning("quota counter: could not give back a scan start", exc_info=True)
         raise
 
 
