@@ -112,13 +112,20 @@ def celery_beat_args(data_dir: Path) -> list[str]:
 
 
 def uvicorn_args(host: str, port: int) -> list[str]:
-    """`python -m` arguments of the API.
+    """`python -m` arguments of the API, the same for `invoicescan api`, `dev`, the Docker image
+    and the tests.
 
     uvicorn's websocket pings keep idle subscriptions open (Strawberry sends none on
     graphql-transport-ws). Per-message deflate, which every browser asks for, is off: each
     event goes to thousands of sockets, and deflate would compress it once per socket and keep
     a compressor per socket, for events of a few hundred bytes.
+
+    HTTP is parsed by h11 (core/http_protocol.py), not httptools: h11 bounds a request's header
+    (HTTP_MAX_HEADER_BYTES), httptools buffers whatever arrives. The header and body read
+    deadlines are read from the settings by the protocol in the API process itself.
     """
+    from core.settings import settings  # here, not at import: the tests set the environment first
+
     return [
         "uvicorn",
         "graph.app:app",
@@ -126,6 +133,17 @@ def uvicorn_args(host: str, port: int) -> list[str]:
         host,
         "--port",
         str(port),
+        "--http",
+        "core.http_protocol:DeadlineH11Protocol",
+        "--h11-max-incomplete-event-size",
+        str(settings.HTTP_MAX_HEADER_BYTES),
+        *(
+            ["--limit-concurrency", str(settings.HTTP_LIMIT_CONCURRENCY)]
+            if settings.HTTP_LIMIT_CONCURRENCY
+            else []
+        ),
+        "--ws-max-size",
+        str(settings.WS_MAX_MESSAGE_BYTES),
         "--ws-ping-interval",
         "20",
         "--ws-ping-timeout",

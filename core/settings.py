@@ -96,6 +96,24 @@ class Settings(BaseSettings):
     # Bytes of parsed and validated GraphQL documents the API keeps, by estimate (text plus
     # about 700 bytes a token; graph/document_cache.py); the least recently used go first.
     GRAPHQL_DOCUMENT_CACHE_BYTES: int = Field(default=32 * 1024 * 1024, ge=1024 * 1024, le=2**32)
+    # The API's HTTP server (core/processes.py, core/http_protocol.py). A request's line and
+    # headers together may take this many bytes; more answers 400 and closes the connection.
+    HTTP_MAX_HEADER_BYTES: int = Field(default=32 * 1024, ge=4 * 1024, le=1024 * 1024)
+    # A connection that has not sent a request's full header this long after it began (or its
+    # full body this long after the header) is closed: slow-loris clients hold no socket.
+    HTTP_HEADER_TIMEOUT_SECONDS: float = Field(default=10.0, ge=0.1, le=300.0)
+    HTTP_BODY_TIMEOUT_SECONDS: float = Field(default=30.0, ge=0.1, le=600.0)
+    # HTTP requests answer 503 while the process holds this many connections and requests in
+    # all, websockets included (uvicorn's --limit-concurrency); 0: no limit.
+    HTTP_LIMIT_CONCURRENCY: int = Field(default=20_000, ge=0, le=1_000_000)
+    # A websocket message (frame or reassembled message) larger than this closes the socket
+    # (1009); no GraphQL message of this API comes near it.
+    WS_MAX_MESSAGE_BYTES: int = Field(default=1024 * 1024, ge=4 * 1024, le=64 * 1024 * 1024)
+    # Per-user quotas, answered RATE_LIMITED (graph/quotas.py explains where each is counted).
+    QUOTA_ACCOUNTS_PER_USER: int = Field(default=20, ge=1, le=100_000)
+    QUOTA_SCANS_PER_MINUTE: int = Field(default=10, ge=1, le=100_000)
+    QUOTA_SUBSCRIPTIONS_PER_USER: int = Field(default=50, ge=1, le=1_000_000)
+    QUOTA_SOCKETS_PER_USER: int = Field(default=20, ge=1, le=1_000_000)
     DATA_DIR: Path = Path("./.data")
 
     @field_validator("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")

@@ -27,7 +27,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from core.database import connect_database
-from core.errors import Unauthenticated
+from core.errors import RateLimited, Unauthenticated
 from core.settings import settings
 from graph import http_errors
 from graph.context import Context
@@ -35,10 +35,16 @@ from graph.cors import cors_middleware
 from graph.graphiql import ASSETS_ROUTE, graphiql_assets, graphiql_html
 from graph.limits import BodyLimit
 from graph.metrics import metrics
+from graph.quotas import admit_socket
 from graph.relay import Relay
 from graph.schema import schema
 from graph.shared_events import encoded_next
-from graph.websocket_auth import ClosingWebSocketAdapter, close_unauthorized, principal_from_params
+from graph.websocket_auth import (
+    ClosingWebSocketAdapter,
+    close_rate_limited,
+    close_unauthorized,
+    principal_from_params,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +115,11 @@ class GraphQLApp(GraphQL[Context, None]):
         except Unauthenticated as exc:
             # 4401 with the reason, before Strawberry's 4403 (which graphql-ws retries).
             await close_unauthorized(websocket, exc.message)
+            raise ConnectionRejectionError() from exc
+        try:
+            admit_socket(websocket, principal)
+        except RateLimited as exc:
+            await close_rate_limited(websocket, exc.message)
             raise ConnectionRejectionError() from exc
         context.ws_principal = principal
         context.token_expiry.watch(websocket, principal, settings.JWT_LEEWAY_SECONDS)

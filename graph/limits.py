@@ -14,10 +14,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.types.execution import PreExecutionError
 
-from core.errors import AppError, BadInput
+from core.errors import BadInput, RateLimited
 from graph.document_cost import Cost
 from graph.errors import present
 from graph.metrics import OPEN_SUBSCRIPTIONS
+from graph.quotas import subscription_quota
 
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
@@ -73,29 +74,27 @@ def over_limits(cost: Cost) -> list[GraphQLError]:
     return errors
 
 
-class RateLimited(AppError):
-    code = "RATE_LIMITED"
-
-
 class SubscriptionSlots:
-    """Counts one websocket connection's open subscriptions."""
+    """Counts one websocket connection's open subscriptions, and holds one of its user's
+    subscription slots of the process for each (graph/quotas.py)."""
 
     def __init__(self) -> None:
         self.open = 0
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self, user_id: str) -> AsyncIterator[None]:
         if self.open >= MAX_SUBSCRIPTIONS_PER_SOCKET:
             raise RateLimited(
                 f"At most {MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions per connection"
             )
-        self.open += 1
-        OPEN_SUBSCRIPTIONS.inc()
-        try:
-            yield
-        finally:
-            self.open -= 1
-            OPEN_SUBSCRIPTIONS.dec()
+        with subscription_quota(user_id):
+            self.open += 1
+            OPEN_SUBSCRIPTIONS.inc()
+            try:
+                yield
+            finally:
+                self.open -= 1
+                OPEN_SUBSCRIPTIONS.dec()
 
 
 class BodyLimit:

@@ -12,6 +12,7 @@ from graph.accounts import add_account
 from graph.context import Context
 from graph.lookups import account_for, latest_task_of, task_for
 from graph.metrics import SCANS_STARTED
+from graph.quotas import check_account_quota, scan_start_quota, settle_account_quota
 from graph.types import (
     AddEmailAccountInput,
     CancelAllTasksPayload,
@@ -35,7 +36,10 @@ class Mutation:
         info: Info[Context, None],
         input: Annotated[AddEmailAccountInput, strawberry.argument(description="The mailbox.")],
     ) -> EmailAccount:
-        account = await add_account(info.context.user(), input)
+        principal = info.context.user()
+        await check_account_quota(principal)
+        account = await add_account(principal, input)
+        await settle_account_quota(principal, account)
         return EmailAccount.from_document(account)
 
     @strawberry.mutation(
@@ -57,10 +61,12 @@ class Mutation:
             raise BadInput(
                 f"months must be between {MIN_MONTHS} and {MAX_MONTHS}", argument="months"
             )
-        account = await account_for(info.context.user(), account_id)
+        principal = info.context.user()
+        account = await account_for(principal, account_id)
         if scan_type is ScanType.GROUPS and not account.group_addresses:
             raise BadInput("A GROUPS scan needs the account's groupAddresses", argument="scanType")
-        task = await start_scan(account, scan_type, months, info.context.redis)
+        async with scan_start_quota(info.context.redis, principal):
+            task = await start_scan(account, scan_type, months, info.context.redis)
         SCANS_STARTED.inc()
         state = ScanTask.from_document(task)
         return StartScanPayload(

@@ -47,7 +47,7 @@ class Subscription:
     ) -> AsyncGenerator[ScanTask]:
         principal = info.context.user()
         async with (
-            info.context.subscriptions.slot(),
+            info.context.subscriptions.slot(principal.user_id),
             info.context.relay.updates(
                 task_channel(task_id), quiet_after=settings.SUBSCRIPTION_QUIET_REREAD_SECONDS
             ) as updates,
@@ -71,7 +71,7 @@ class Subscription:
     async def my_task_updates(self, info: Info[Context, None]) -> AsyncGenerator[ScanTask]:
         principal = info.context.user()
         async with (
-            info.context.subscriptions.slot(),
+            info.context.subscriptions.slot(principal.user_id),
             info.context.relay.updates(user_channel(principal.user_id)) as updates,
         ):
             async for state in _newer_states(updates, {"user_id": principal.user_id}):
@@ -79,9 +79,9 @@ class Subscription:
 
     @strawberry.subscription(description="ADMIN: every change of every task, from now on.")
     async def all_task_updates(self, info: Info[Context, None]) -> AsyncGenerator[ScanTask]:
-        info.context.admin()
+        principal = info.context.admin()
         async with (
-            info.context.subscriptions.slot(),
+            info.context.subscriptions.slot(principal.user_id),
             info.context.relay.updates(ALL_TASKS_CHANNEL) as updates,
         ):
             async for state in _newer_states(updates, {}):

@@ -24,14 +24,17 @@ from core.auth import EXPIRED, Principal, principal_from_header
 from core.errors import Unauthenticated
 
 CLOSE_UNAUTHORIZED = 4401
+# graphql-ws's "too many" code, which its client does not retry either: a user over the
+# sockets quota (graph/quotas.py) learns why at once instead of retrying into the quota.
+CLOSE_RATE_LIMITED = 4429
 # RFC 6455: a close frame's payload is at most 125 bytes, two of them the code.
 MAX_REASON_BYTES = 123
 NO_TOKEN = "No token in the connection_init payload (Authorization: Bearer <token>)"
 
 
-def close_reason(message: str) -> str:
-    """`Unauthorized: <message>`, cut to what a close frame can carry."""
-    text = f"Unauthorized: {message[:1].lower()}{message[1:]}"
+def close_reason(message: str, prefix: str = "Unauthorized") -> str:
+    """`<prefix>: <message>`, cut to what a close frame can carry."""
+    text = f"{prefix}: {message[:1].lower()}{message[1:]}"
     return text.encode()[:MAX_REASON_BYTES].decode(errors="ignore")
 
 
@@ -47,10 +50,19 @@ def principal_from_params(params: object) -> Principal:
 
 async def close_unauthorized(websocket: WebSocket, message: str) -> None:
     """Close `websocket` with 4401 and `message`, unless it is already closed."""
+    await _close(websocket, CLOSE_UNAUTHORIZED, close_reason(message))
+
+
+async def close_rate_limited(websocket: WebSocket, message: str) -> None:
+    """Close `websocket` with 4429 and `message`, unless it is already closed."""
+    await _close(websocket, CLOSE_RATE_LIMITED, close_reason(message, "Rate limited"))
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     if websocket.application_state is not WebSocketState.CONNECTED:
         return
     with contextlib.suppress(WebSocketDisconnect):  # the client left first
-        await websocket.close(code=CLOSE_UNAUTHORIZED, reason=close_reason(message))
+        await websocket.close(code=code, reason=reason)
 
 
 class TokenExpiry:

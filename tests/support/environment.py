@@ -36,6 +36,13 @@ def prepare_environment(prefix: str) -> tuple[Path, Ports]:
         DATA_DIR=str(base / "data"),
         MONGODB_DB=f"invoicescan_test_{uuid.uuid4().hex[:8]}",
         LOCALDB_PORT=str(ports.localdb),
+        # Tests and benchmarks play a few users with many accounts, scans and sockets each
+        # (the fan-out benchmark: 5,000 sockets of one user). The quotas themselves are tested
+        # against an API of their own with small ones (tests/graph/test_quotas.py).
+        QUOTA_ACCOUNTS_PER_USER="100000",
+        QUOTA_SCANS_PER_MINUTE="100000",
+        QUOTA_SUBSCRIPTIONS_PER_USER="1000000",
+        QUOTA_SOCKETS_PER_USER="1000000",
     )
     return base, ports
 
