@@ -61,9 +61,13 @@ def cmd_dev(args: argparse.Namespace) -> None:
 
 
 def cmd_token(args: argparse.Namespace) -> None:
-    _load_settings()
+    settings = _load_settings()
     from core.auth import issue_token
 
+    longest = settings.JWT_MAX_LIFETIME_SECONDS
+    if not 1 <= args.ttl <= longest:
+        # A longer token would be refused by the API: say so now, not at its first request.
+        raise SystemExit(f"--ttl must be between 1 and {longest} s (JWT_MAX_LIFETIME_SECONDS)")
     print(issue_token(args.user, admin=args.admin, ttl_seconds=args.ttl))
 
 

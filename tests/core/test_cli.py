@@ -24,3 +24,10 @@ def test_token_prints_a_valid_jwt() -> None:
     assert result.returncode == 0, result.stderr
     principal = decode_token(result.stdout.strip())
     assert principal.user_id == "ops-7" and principal.is_admin
+
+
+def test_token_refuses_a_lifetime_the_api_would_refuse() -> None:
+    result = run_cli("token", "--user", "ops-7", "--ttl", str(10 * 24 * 3600))
+    assert result.returncode == 1
+    assert "--ttl must be between 1 and 86400 s (JWT_MAX_LIFETIME_SECONDS)" in result.stderr
+    assert result.stdout == ""
