@@ -1,5 +1,8 @@
 """`python -m bench`: run every benchmark against real services, print the figures and rewrite
-BENCHMARKS.md. Exits non-zero when a target is missed."""
+BENCHMARKS.md. Exits non-zero when a target is missed.
+
+`python -m bench attacks fanout` runs only the benchmarks named and prints their sections,
+leaving BENCHMARKS.md alone (it holds one whole run, never a mix of runs)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from tests.support.environment import prepare_environment, uses_real_mongodb
 BASE, PORTS = prepare_environment("invoicescan-bench-")
 
 from bench import (  # noqa: E402 - settings need the env first
+    attacks,
     concurrent_clients,
     extraction,
     fanout,
@@ -26,28 +30,36 @@ from bench import (  # noqa: E402 - settings need the env first
 from bench.procstat import raise_open_files_limit  # noqa: E402
 from bench.stack import running_stack  # noqa: E402
 
+ALL = (
+    extraction,
+    real_invoices,
+    startscan_latency,
+    concurrent_clients,
+    progress_latency,
+    scan_load,
+    fanout,
+    attacks,
+)
 OUTPUT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
 
-async def main() -> int:
+async def main(chosen: list[str]) -> int:
     sections = []
     all_met = True
     raise_open_files_limit()  # the API, started next, inherits it: fanout holds 5,000 sockets
     async with running_stack(BASE, PORTS) as stack:
-        benchmarks = (
-            extraction,
-            real_invoices,
-            startscan_latency,
-            concurrent_clients,
-            progress_latency,
-            scan_load,
-            fanout,
-        )
+        benchmarks = [
+            benchmark
+            for benchmark in ALL
+            if not chosen or benchmark.__name__.rsplit(".", 1)[1] in chosen
+        ]
         for benchmark in benchmarks:
             section, met = await benchmark.run(stack)
             print(section, end="\n\n", flush=True)
             sections.append(section)
             all_met &= met
+    if chosen:
+        return 0 if all_met else 1
     store = "MongoDB at MONGODB_URL" if uses_real_mongodb() else "the embedded store (SQLite)"
     header = "\n".join(
         [
@@ -67,4 +79,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(asyncio.run(main(sys.argv[1:])))
