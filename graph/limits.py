@@ -4,12 +4,11 @@ subscriptions per websocket. Every refusal is a clear GraphQL error, never a cra
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 from graphql.error import GraphQLError
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.types.execution import PreExecutionError
@@ -17,6 +16,7 @@ from strawberry.types.execution import PreExecutionError
 from core.errors import BadInput, RateLimited
 from graph.document_cost import Cost
 from graph.errors import present
+from graph.http_errors import error_body
 from graph.metrics import OPEN_SUBSCRIPTIONS
 from graph.quotas import subscription_quota
 
@@ -27,8 +27,12 @@ MAX_ALIASES = 30
 # (graph/document_cost.py). A document without fragments has fewer than MAX_TOKENS; GraphiQL's
 # schema query has about 240. A document over it is refused before validation walks it.
 MAX_SELECTIONS = 5000
-# Characters of query text, comments included: comments are not tokens, so MAX_TOKENS alone let
-# a 15 MiB comment through to the parser and the document cache.
+# Pairs of fields answering under one name in one selection set (graph/document_cost.py): the
+# overlapping-fields rule compares each pair, so its work grows with their square. 1,000 pairs
+# validate in a few milliseconds; a client query repeats a name a handful of times at most.
+MAX_MERGES = 1000
+# Bytes of query text (UTF-8), comments included: comments are not tokens, so MAX_TOKENS alone
+# let a 15 MiB comment through to the parser and the document cache.
 MAX_QUERY_LENGTH = 64 * 1024
 MAX_BODY_BYTES = 256 * 1024
 MAX_SUBSCRIPTIONS_PER_SOCKET = 20
@@ -47,11 +51,27 @@ def bad_input(message: str) -> GraphQLError:
     return error
 
 
-def oversized_query(query: str | None) -> PreExecutionError | None:
-    """The refusal of a query text over MAX_QUERY_LENGTH, before anything parses it."""
-    if query is None or len(query) <= MAX_QUERY_LENGTH:
+def refused_request(
+    query: object, variables: object = None, operation_name: object = None
+) -> PreExecutionError | None:
+    """The refusal of a request that is not a GraphQL request, or whose query text is over
+    MAX_QUERY_LENGTH bytes, before anything parses it. HTTP bodies are checked on the way in
+    (graph/http_errors.py); a websocket's `subscribe` payload reaches the schema unchecked."""
+    if query is not None and not isinstance(query, str):
+        return _refusal("The query must be a string")
+    if variables is not None and not isinstance(variables, dict):
+        return _refusal("The variables must be an object")
+    if operation_name is not None and not isinstance(operation_name, str):
+        return _refusal("The operationName must be a string")
+    if query is None or len(query) * 4 <= MAX_QUERY_LENGTH:  # UTF-8 needs at most 4 a character
         return None
-    message = f"The query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} are allowed"
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size <= MAX_QUERY_LENGTH:
+        return None
+    return _refusal(f"The query is {size} bytes long; at most {MAX_QUERY_LENGTH} are allowed")
+
+
+def _refusal(message: str) -> PreExecutionError:
     return PreExecutionError(data=None, errors=[bad_input(message)])
 
 
@@ -71,6 +91,13 @@ def over_limits(cost: Cost) -> list[GraphQLError]:
         )
     if cost.aliases > MAX_ALIASES:
         errors.append(bad_input(f"{cost.aliases} aliases found; at most {MAX_ALIASES} allowed"))
+    if cost.merges > MAX_MERGES:
+        errors.append(
+            bad_input(
+                f"The query asks {cost.merges} pairs of fields under one name at one level; "
+                f"at most {MAX_MERGES} are allowed"
+            )
+        )
     return errors
 
 
@@ -111,7 +138,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         body, more = b"", True
         while more:
@@ -119,7 +146,7 @@ class BodyLimit:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
                 return
 
         replayed = False
@@ -133,20 +160,6 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        error: dict[str, Any] = {
-            "message": f"Request body over {self.max_bytes} bytes",
-            "extensions": {"code": "BAD_USER_INPUT"},
-        }
-        payload = json.dumps({"errors": [error]}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = error_body(BadInput(f"Request body over {self.max_bytes} bytes"))
+        await JSONResponse(body, status_code=413)(scope, receive, send)

@@ -67,6 +67,36 @@ async def test_depth_and_aliases_hidden_in_fragments_are_counted(http) -> None:
     assert any("32 aliases" in error["message"] for error in body["errors"])
 
 
+async def test_many_fields_under_one_name_are_refused_before_validation(http) -> None:
+    """450 `me { __typename }` are 8 KB and under the token limit, but the overlapping-fields
+    rule compares every two of them: half a second of the event loop, for anyone."""
+    for variant in range(3):
+        query = "{ " + " ".join(["me { __typename }"] * 450) + f" }} # {variant}"
+        started = time.monotonic()
+        body = await gql(http, query)
+        assert time.monotonic() - started < 0.4, "the document was validated"
+        assert code_of(body) == "BAD_USER_INPUT"
+        assert body["errors"][0]["message"] == (
+            "The query asks 101025 pairs of fields under one name at one level; "
+            "at most 1000 are allowed"
+        )
+    # A name a client repeats a few times, in fields and fragments, still runs.
+    token = token_for("repeats")
+    repeated = "query { me { id ...U id } me { id } } fragment U on User { id }"
+    assert data_of(await gql(http, repeated, token=token)) == {"me": {"id": "repeats"}}
+
+
+def test_pairs_under_one_name_count_fragments_flattened() -> None:
+    from graphql import parse
+
+    spread = (
+        "query { ...A } fragment A on Query { me { id } ...B } fragment B on Query { me { id } }"
+    )
+    # `me` twice at the root once B is flattened into A: one pair (counted in A and at the root).
+    assert document_cost(parse(spread)).merges == 2
+    assert document_cost(parse("{ me { id } a: me { id } b: me { id } }")).merges == 0
+
+
 def test_the_cost_walk_visits_each_fragment_once() -> None:
     from graphql import parse
 
@@ -99,12 +129,28 @@ async def test_long_operation_names_do_not_grow_the_metrics(http) -> None:
 
 def test_operation_labels_come_from_a_bounded_set(monkeypatch) -> None:
     monkeypatch.setattr(metrics, "_labelled", set())
-    assert metrics.operation_label(None) == metrics.operation_label("") == "anonymous"
-    assert metrics.operation_label("Op" + "a" * 64) == "other"
-    assert metrics.operation_label("Op-1") == "other"
-    labels = {metrics.operation_label(f"Probe{index}") for index in range(MAX_OPERATION_NAMES + 5)}
+    label = metrics.operation_label
+    assert label(None, vouched=True) == label("", vouched=True) == "anonymous"
+    assert label("Op" + "a" * 64, vouched=True) == "other"
+    assert label("Op-1", vouched=True) == "other"
+    labels = {label(f"Probe{index}", vouched=True) for index in range(MAX_OPERATION_NAMES + 5)}
     assert len(labels) == MAX_OPERATION_NAMES + 1 and "other" in labels
-    assert metrics.operation_label("Probe0") == "Probe0"  # a name seen before keeps its label
+    assert label("Probe0", vouched=False) == "Probe0"  # a name seen before keeps its label
+
+
+async def test_strangers_cannot_claim_operation_names(http) -> None:
+    """A name joins the labels only after it ran without error for an authenticated caller:
+    anonymous or failing operations cannot fill the slots that real clients' names need."""
+    stranger = f"Stranger{uuid.uuid4().hex}"
+    assert data_of(await gql(http, f"query {stranger} {{ __typename }}")) == {"__typename": "Query"}
+    failing = f"Failing{uuid.uuid4().hex}"
+    await gql(http, f"query {failing} {{ me {{ id }} }}")  # no token: UNAUTHENTICATED
+    client = f"Client{uuid.uuid4().hex}"
+    body = await gql(http, f"query {client} {{ me {{ id }} }}", token=token_for("labelled"))
+    assert data_of(body) == {"me": {"id": "labelled"}}
+    text = (await http.get("/metrics")).text
+    assert f'operation="{client}"' in text
+    assert stranger not in text and failing not in text
 
 
 async def test_an_overlong_query_is_refused_over_http_before_parsing(http) -> None:
