@@ -17,7 +17,7 @@ from core.settings import settings
 from graph.document_cache import DocumentCache
 from graph.errors import present
 from graph.extension_runner import LeanExtensionsRunner
-from graph.limits import QUERY_LIMITS, oversized_query
+from graph.limits import QUERY_LIMITS, refused_request
 from graph.metrics import OperationMetrics
 from graph.mutations import Mutation
 from graph.queries import Query
@@ -28,16 +28,23 @@ from graph.subscriptions import Subscription
 class Schema(strawberry.Schema):
     """Strawberry's schema with this service's error presentation (graph/errors.py), an
     extension runner that skips hooks nobody has (graph/extension_runner.py), and a refusal of
-    query texts over MAX_QUERY_LENGTH before anything parses or hashes them, for HTTP
-    (`execute`) and websockets (`subscribe` and `stream`) alike."""
+    malformed requests and query texts over MAX_QUERY_LENGTH before anything parses or hashes
+    them, for HTTP (`execute`) and websockets (`subscribe` and `stream`) alike. Strawberry calls
+    both with keyword arguments after the query."""
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:
-        if (refusal := oversized_query(query)) is not None:
+        refusal = refused_request(
+            query, kwargs.get("variable_values"), kwargs.get("operation_name")
+        )
+        if refusal is not None:
             return refusal
         return await super().execute(query, *args, **kwargs)
 
     async def stream(self, query: str | None = None, *args: Any, **kwargs: Any) -> StreamResult:
-        if (refusal := oversized_query(query)) is not None:
+        refusal = refused_request(
+            query, kwargs.get("variable_values"), kwargs.get("operation_name")
+        )
+        if refusal is not None:
             return _only(refusal)
         return await super().stream(query, *args, **kwargs)
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import BASE
-from tests.support.graphql import token_for
+from tests.support.graphql import Subscription, token_for
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -143,3 +143,27 @@ async def test_a_hostile_cursor_is_bad_user_input_naming_the_argument(http, curs
     body = refusal_of(response)
     assert body["errors"][0]["extensions"]["argument"] == "after"
     assert "after" in body["errors"][0]["message"]
+
+
+WS_BAD_PAYLOADS: list[tuple[dict[str, Any], str]] = [
+    ({"query": 123}, "The query must be a string"),
+    ({"query": ["{ me { id } }"]}, "The query must be a string"),
+    ({"query": "{ me { id } }", "variables": [1]}, "The variables must be an object"),
+    ({"query": "{ me { id } }", "operationName": ["x"]}, "The operationName must be a string"),
+]
+
+
+@pytest.mark.usefixtures("api_log")
+async def test_a_websocket_subscribe_the_api_cannot_use_is_an_error_message(api_url) -> None:
+    """A subscribe payload reaches the schema unchecked by the HTTP body checks: each bad field
+    is an `error` message for that operation, the socket stays open, and nothing is logged."""
+    async with Subscription(api_url, token_for("malformed")) as ws:
+        for payload, message in WS_BAD_PAYLOADS:
+            op_id = await ws.send_subscribe(payload)
+            answer = await ws.next_message(op_id)
+            assert answer["type"] == "error", answer
+            assert [(e["message"], e["extensions"]["code"]) for e in answer["payload"]] == [
+                (message, "BAD_USER_INPUT")
+            ]
+        op_id = await ws.start("{ me { id } }")
+        assert [m async for m in ws.messages(op_id)] == [{"data": {"me": {"id": "malformed"}}}]

@@ -74,18 +74,21 @@ class Subscription:
         await self.ws.close()
 
     async def start(self, query: str, variables: dict[str, Any] | None = None) -> str:
+        return await self.send_subscribe({"query": query, "variables": variables or {}})
+
+    async def send_subscribe(self, payload: dict[str, Any]) -> str:
+        """Send a `subscribe` with `payload` as it is (tests of malformed payloads); its id."""
         self._next_id += 1
         op_id = str(self._next_id)
-        await self.ws.send(
-            json.dumps(
-                {
-                    "id": op_id,
-                    "type": "subscribe",
-                    "payload": {"query": query, "variables": variables or {}},
-                }
-            )
-        )
+        await self.ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
         return op_id
+
+    async def next_message(self, op_id: str) -> dict[str, Any]:
+        """The next message for `op_id`, whatever its type."""
+        while True:
+            message: dict[str, Any] = json.loads(await self.ws.recv())
+            if message.get("id") == op_id:
+                return message
 
     async def messages(self, op_id: str) -> AsyncIterator[dict[str, Any]]:
         """The `next` payloads of `op_id` until it completes; an `error` message raises."""
