@@ -61,6 +61,12 @@ class Context:
             self._http_principal = principal_from_header(self.request.headers.get("authorization"))
         return self._http_principal
 
+    @property
+    def authenticated(self) -> bool:
+        """Whether a caller has been authenticated on this request or socket so far (a resolver
+        asked for `user()` and the token held)."""
+        return self.ws_principal is not None or self._http_principal is not None
+
     def admin(self) -> Principal:
         """The caller if an admin; raises Unauthenticated or Forbidden."""
         principal = self.user()

@@ -52,25 +52,26 @@ SCAN_TASKS = Gauge(
 
 
 # Operation names are the client's to choose, and every distinct label value is a new series
-# kept for the process's life: 40 names of 200,000 letters made /metrics 128 MB. A name is kept
-# as a label only if it looks like one a client writes by hand (a GraphQL name of at most 64
-# characters) and is among the first MAX_OPERATION_NAMES distinct names this process labelled;
-# every other is "other". Real clients send a few dozen fixed names, known at the process's
-# start-up and refreshed by each restart, so the cap bounds the series (names x types x
-# outcomes) and the memory without hiding the names that matter; a flood of invented names
-# shows up as a growing "other".
+# kept for the process's life: 40 names of 200,000 letters made /metrics 128 MB. A name becomes a
+# label only once an operation of that name has run without error for an authenticated caller
+# (so no stranger can claim the slots), if it looks like one a client writes by hand (a GraphQL
+# name of at most 64 characters), and while fewer than MAX_OPERATION_NAMES names are labelled;
+# every other is "other". Real clients send a few dozen fixed names, so the cap bounds the series
+# (names x types x outcomes) and the memory without hiding the names that matter; a flood of
+# invented names shows up as a growing "other".
 MAX_OPERATION_NAMES = 100
 OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 _labelled: set[str] = set()
 
 
-def operation_label(name: str | None) -> str:
-    """The label of an operation named `name`: from a bounded set of values."""
+def operation_label(name: str | None, *, vouched: bool) -> str:
+    """The label of an operation named `name`, from a bounded set of values. `vouched`: the
+    operation ran without error for an authenticated caller, so its name may join the set."""
     if not name:
         return "anonymous"
     if name in _labelled:
         return name
-    if len(_labelled) < MAX_OPERATION_NAMES and OPERATION_NAME.fullmatch(name):
+    if vouched and len(_labelled) < MAX_OPERATION_NAMES and OPERATION_NAME.fullmatch(name):
         _labelled.add(name)
         return name
     return "other"
@@ -83,13 +84,14 @@ class OperationMetrics(SchemaExtension):
         began = time.perf_counter()
         yield
         context = self.execution_context
-        name = operation_label(context.operation_name)
         try:
             kind = context.operation_type.value
         except RuntimeError:  # the document did not parse (syntax, token limit)
             kind = "unknown"
         result = context.result
         outcome = "error" if result is None or getattr(result, "errors", None) else "ok"
+        caller = getattr(context.context, "authenticated", False)
+        name = operation_label(context.operation_name, vouched=outcome == "ok" and caller)
         REQUESTS.labels(name, kind, outcome).inc()
         if kind != "subscription":  # a subscription's duration is its lifetime, not latency
             LATENCY.labels(name, kind).observe(time.perf_counter() - began)
