@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -49,6 +50,7 @@ from graph.websocket_auth import (
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_SECONDS = 2.0
+CONNECTION_INIT_SECONDS = 5
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -200,6 +202,9 @@ def create_app(**graphql_options: Any) -> Starlette:
         # the legacy one first) get this one; a legacy-only client gets 4406.
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         allowed_origins=settings.CORS_ORIGINS,
+        # A socket that has not sent connection_init by then is closed (4408): Strawberry's
+        # default of a minute let anonymous sockets hold connection slots for free.
+        connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_SECONDS),
         **graphql_options,
     )
     return Starlette(

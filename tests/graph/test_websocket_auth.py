@@ -111,6 +111,15 @@ async def test_legacy_only_clients_are_refused(api_url: str) -> None:
         assert await closed_with(ws) == (4406, "Subprotocol not acceptable")
 
 
+async def test_a_socket_that_never_says_who_it_is_is_closed(api_url: str) -> None:
+    """Without connection_init a socket held a connection slot for a minute; now for 5 s."""
+    async with websockets.connect(ws_url(api_url), subprotocols=[TRANSPORT_WS]) as ws:
+        started = time.monotonic()
+        code, reason = await closed_with(ws, timeout=15)
+    assert (code, reason) == (4408, "Connection initialisation timeout")
+    assert 4 < time.monotonic() - started < 8
+
+
 @pytest.fixture(scope="module")
 def short_leeway_api(
     tmp_path_factory: pytest.TempPathFactory, redis_url: str, database: object
