@@ -114,13 +114,13 @@ class ImapSession:
         target = f"{login.host}:{login.port}"
         try:
             with self._guard.limit(login.deadline):
-                address = _checked_address(login)
+                addresses = _checked_addresses(login)
                 with self._failing(f"Connecting to {target}", "connect"):
                     client = open_client(
                         login.host,
                         login.port,
                         login.security,
-                        address=address,
+                        addresses=addresses,
                         guard=self._guard,
                         timeout=login.timeout,
                     )
@@ -263,8 +263,8 @@ def _refuse_line_breaks(login: ImapLogin) -> None:
             raise ImapError(f"Login to {login.host} failed: a credential holds a line break")
 
 
-def _checked_address(login: ImapLogin) -> str:
-    """The address to connect to: resolved once, every address checked (scanner/hosts.py)."""
+def _checked_addresses(login: ImapLogin) -> list[str]:
+    """The addresses to connect to: resolved once, every one checked (scanner/hosts.py)."""
     try:
         addresses = checked_addresses(
             login.host, login.port, allow_private=login.allow_private_hosts
@@ -275,7 +275,7 @@ def _checked_address(login: ImapLogin) -> str:
         raise ImapHostError(f"{login.host} does not resolve") from exc
     if not addresses:
         raise ImapHostError(f"{login.host} does not resolve")
-    return addresses[0]
+    return addresses
 
 
 def _log_in(client: IMAPClient, login: ImapLogin) -> None:

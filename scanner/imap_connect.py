@@ -3,8 +3,10 @@
 IMAPClient (through imaplib) connects by host name, which would resolve the name a second time
 after scanner/hosts.py checked it: a name answering a public address at the check and 127.0.0.1
 at the connect (DNS rebinding) would reach our own network. Here the name is resolved once, every
-address checked, and the socket connected to the first of those addresses; TLS still verifies the
-certificate against the host NAME (server_hostname, SNI), for SSL and STARTTLS alike.
+address checked, and the socket connected to those addresses only, each in turn as
+`socket.create_connection` would (a dual-stack name whose IPv6 is unreachable, or one of several
+A records down, still connects); TLS still verifies the certificate against the host NAME
+(server_hostname, SNI), for SSL and STARTTLS alike.
 
 Seam: IMAPClient builds its imaplib object in its private `_create_IMAP4`; PinnedIMAPClient
 overrides it (imapclient pinned in pyproject.toml; tests/scanner/test_imap_seam.py fails loudly
@@ -19,7 +21,7 @@ import imaplib
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from imapclient import IMAPClient
@@ -86,26 +88,26 @@ def _shut(sock: socket.socket) -> None:
 
 
 class _PinnedIMAP4(imaplib.IMAP4):
-    """imaplib's client, connected to a fixed address; `host` stays the name, so TLS (here, or
-    later by STARTTLS) checks the certificate against it."""
+    """imaplib's client, connected to one of fixed addresses; `host` stays the name, so TLS
+    (here, or later by STARTTLS) checks the certificate against it."""
 
     def __init__(
         self,
         host: str,
         port: int,
         *,
-        address: str,
+        addresses: Sequence[str],
         guard: SocketGuard,
         timeout: float,
         ssl_context: ssl.SSLContext | None,
     ) -> None:
-        self._address = address
+        self._addresses = addresses
         self._guard = guard
         self._ssl_context = ssl_context
         super().__init__(host, port, timeout)
 
     def _create_socket(self, timeout: float | None = None) -> socket.socket:
-        sock = socket.create_connection((self._address, self.port), timeout)
+        sock = _connect_to_any(self._addresses, self.port, timeout)
         # Watched before the TLS handshake and the greeting, which a server may trickle.
         self._guard.attach(sock)
         if self._ssl_context is None:
@@ -113,20 +115,35 @@ class _PinnedIMAP4(imaplib.IMAP4):
         return self._ssl_context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _connect_to_any(addresses: Sequence[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first of `addresses` that accepts one; the last failure else."""
+    if not addresses:
+        raise OSError("no address to connect to")
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            failure = exc
+    assert failure is not None
+    raise failure
+
+
 class PinnedIMAPClient(IMAPClient):
-    """IMAPClient whose connection goes to `address`, an address `host` resolved to."""
+    """IMAPClient whose connection goes to `addresses`, the checked addresses `host` resolved
+    to."""
 
     def __init__(
         self,
         host: str,
         port: int,
         *,
-        address: str,
+        addresses: Sequence[str],
         guard: SocketGuard,
         use_ssl: bool,
         timeout: float,
     ) -> None:
-        self._pinned_address = address
+        self._pinned_addresses = addresses
         self._guard = guard
         self._connect_timeout = timeout
         context = ssl.create_default_context() if use_ssl else None
@@ -136,7 +153,7 @@ class PinnedIMAPClient(IMAPClient):
         return _PinnedIMAP4(
             self.host,
             self.port,
-            address=self._pinned_address,
+            addresses=self._pinned_addresses,
             guard=self._guard,
             timeout=self._connect_timeout,
             ssl_context=self.ssl_context if self.ssl else None,
@@ -148,7 +165,7 @@ def open_client(
     port: int,
     security: ImapSecurity,
     *,
-    address: str,
+    addresses: Sequence[str],
     guard: SocketGuard,
     timeout: float,
 ) -> IMAPClient:
@@ -156,7 +173,7 @@ def open_client(
     client = PinnedIMAPClient(
         host,
         port,
-        address=address,
+        addresses=addresses,
         guard=guard,
         use_ssl=security is ImapSecurity.SSL,
         timeout=timeout,

@@ -117,3 +117,44 @@ def test_the_pin_holds_when_private_hosts_are_allowed(
     with ImapSession(login) as session:
         assert session.select("INBOX") > 0
     assert resolver.asked == 1
+
+
+def test_every_checked_address_is_tried_in_turn(
+    monkeypatch: pytest.MonkeyPatch, dovecot: Any
+) -> None:
+    """A name with two addresses, the first refusing (an IPv6 route missing, one A record
+    down): the session connects to the second, as connecting by name would, and to nothing
+    the name did not answer at the check."""
+    dovecot.add_user("twice@example.com", "twice-pw")
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def resolve(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "imap.twice.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))
+            for address in ("198.51.100.7", "127.0.0.1")
+        ]
+
+    connected: list[str] = []
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        connected.append(address[0])
+        if address[0] == "198.51.100.7":
+            raise ConnectionRefusedError("refused in the test")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    login = ImapLogin(
+        host="imap.twice.test",
+        port=dovecot.port,
+        security=ImapSecurity.NONE,
+        username="twice@example.com",
+        password="twice-pw",
+        timeout=3.0,
+        allow_private_hosts=True,
+    )
+    with ImapSession(login) as session:
+        assert session.select("INBOX") >= 0
+    assert connected == ["198.51.100.7", "127.0.0.1"]
