@@ -12,8 +12,8 @@ Where each is counted, and why there:
 - scans started per minute (QUOTA_SCANS_PER_MINUTE): in Redis, one counter per user and
   calendar minute (INCR and EXPIRE in one transaction), shared by every replica. A fixed
   window: a burst at the end of one minute and the start of the next may start up to twice
-  the quota within a few seconds, never more. A start refused for another reason (CONFLICT, an
-  unavailable queue) gives its count back.
+  the quota within a few seconds, never more. A start that fails for another reason (CONFLICT,
+  an unavailable queue or store) gives its count back.
 - open subscriptions (QUOTA_SUBSCRIPTIONS_PER_USER) and websocket connections
   (QUOTA_SOCKETS_PER_USER): per API process, in memory. A socket lives on one process, so a
   user behind a load balancer spreading sockets over N replicas may hold N times these.
@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket, WebSocketState
 
 from core.auth import Principal
-from core.errors import AppError, RateLimited
+from core.errors import RateLimited
 from core.settings import settings
 from models import EmailAccount
 
@@ -90,6 +90,9 @@ async def _count(redis: Redis, key: str) -> int:
     return int(count)
 
 
+_GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end"
+
+
 async def _retrying(error: Exception) -> None:
     log.info("quota counter: retrying after %r", error)
 
@@ -97,7 +100,7 @@ async def _retrying(error: Exception) -> None:
 @asynccontextmanager
 async def scan_start_quota(redis: Redis, principal: Principal) -> AsyncIterator[None]:
     """Count one scan start of the user in this minute's window; refuse beyond the quota. An
-    AppError inside the block (the start did not happen) gives the count back."""
+    error inside the block (the start did not happen) gives the count back."""
     now = time.time()
     window = int(now // SCAN_WINDOW_SECONDS)
     key = f"quota:scans:{principal.user_id}:{window}"
@@ -111,9 +114,11 @@ async def scan_start_quota(redis: Redis, principal: Principal) -> AsyncIterator[
         )
     try:
         yield
-    except AppError:
+    except Exception:
         try:
-            await redis.decr(key)
+            # Only while the window's counter lives: a DECR of an expired key would leave a
+            # counter of -1 with no expiry, a free start in some later window.
+            await redis.eval(_GIVE_BACK, 1, key)
         except RedisError:  # best effort: the start's own error is what the client must see
             log.warning("quota counter: could not give back a scan start", exc_info=True)
         raise
@@ -139,11 +144,6 @@ def subscription_quota(user_id: str) -> Iterator[None]:
         _subscriptions[user_id] -= 1
         if not _subscriptions[user_id]:
             del _subscriptions[user_id]
-
-
-def open_subscriptions(user_id: str) -> int:
-    """The user's open subscriptions on this process."""
-    return _subscriptions[user_id]
 
 
 # --- websocket connections ------------------------------------------------------------------
@@ -179,8 +179,3 @@ def admit_socket(socket: Request | WebSocket, principal: Principal) -> None:
         for user_id in [u for u, s in _sockets.items() if not any(_open(x) for x in s)]:
             del _sockets[user_id]
         _swept_at_size = max(64, len(_sockets))
-
-
-def open_sockets(user_id: str) -> int:
-    """The user's open websocket connections on this process."""
-    return sum(_open(socket) for socket in _sockets.get(user_id, ()))

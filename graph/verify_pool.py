@@ -65,11 +65,6 @@ class VerifyPool:
                 ) from None
             raise CheckTimedOut from None
 
-    def running(self, user_id: str) -> int:
-        """How many checks of `user_id` are under way."""
-        with self._lock:
-            return self._running[user_id]
-
     def _claim(self, user_id: str) -> None:
         with self._lock:
             if self._running[user_id] >= self.per_user:

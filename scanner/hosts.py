@@ -66,9 +66,3 @@ def checked_addresses(host: str, port: int, *, allow_private: bool) -> list[str]
                 # The address itself is not named: it would tell what internal names resolve to.
                 raise PrivateHostError(f"{host} resolves to a non-public address")
     return addresses
-
-
-def ensure_public_host(host: str, port: int) -> None:
-    """Raise PrivateHostError if any address of `host` is not public; a host that does not
-    resolve raises OSError."""
-    checked_addresses(host, port, allow_private=False)

@@ -28,8 +28,10 @@ from tasks.progress import task_channel
 
 log = logging.getLogger(__name__)
 
-# A running scan publishes about once a second; this long without a word, the store is asked.
-QUIET_SECONDS = 5.0
+# A running scan publishes about once a second; this long without a word, the store is asked,
+# so a cancel whose event pub/sub lost still closes the connection within 2 s. One small read
+# every 1.5 s, and only while a scan is silent (blocked on its server).
+QUIET_SECONDS = 1.5
 _PROGRESS = TaskStatus.PROGRESS.value
 
 

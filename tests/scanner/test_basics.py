@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 
 from models.enums import InvoiceSource
-from scanner.hosts import PrivateHostError, ensure_public_host
+from scanner.hosts import PrivateHostError, checked_addresses
 from scanner.invoices import find_invoices, iso_currency
 from scanner.messages import UnreadableMessage, parse_message
 from scanner.window import window_start
@@ -132,11 +132,12 @@ def test_iso_currency() -> None:
 )
 def test_private_hosts_are_refused(host: str) -> None:
     with pytest.raises(PrivateHostError):
-        ensure_public_host(host, 993)
+        checked_addresses(host, 993, allow_private=False)
 
 
 def test_public_address_is_accepted() -> None:
-    ensure_public_host("93.184.216.34", 993)  # an address literal resolves without DNS
+    # An address literal resolves without DNS.
+    assert checked_addresses("93.184.216.34", 993, allow_private=False) == ["93.184.216.34"]
 
 
 def test_private_host_refused_at_connection_time() -> None:
