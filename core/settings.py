@@ -230,7 +230,7 @@ def _origin(value: str) -> str:
         or parts.path not in ("", "/")
         or parts.query
         or parts.fragment
-        or parts.username
+        or "@" in parts.netloc  # user or password: not part of an origin
         or "*" in value
     ):
         raise ValueError(f"{value!r} is not an origin like https://app.example.com")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -20,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from core.errors import BadInput
+from core.errors import AppError, BadInput
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 # Where a JSON body's first value starts: an object (or a batch, which Strawberry refuses itself).
@@ -83,9 +84,13 @@ def respond(request: Request, response: Response) -> Response:
     return response
 
 
+def error_body(error: AppError) -> dict[str, Any]:
+    """A response body of one GraphQL error, for refusals made before GraphQL runs."""
+    return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+
+
 def request_error(request: Request, exc: HTTPException) -> Response:
     """Strawberry's refusal of a request as a GraphQL error in JSON, with its status."""
-    error = BadInput(exc.reason)
-    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    body = error_body(BadInput(exc.reason))
     media_type = GRAPHQL_RESPONSE_JSON if wants_graphql_response(request) else "application/json"
     return JSONResponse(body, status_code=exc.status_code, media_type=media_type)

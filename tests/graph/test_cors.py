@@ -107,7 +107,15 @@ async def test_websocket_from_another_origin_is_refused(cors_api: str, api_url: 
 
 
 @pytest.mark.parametrize(
-    "value", ["*", "https://app.example.com/path", "ftp://files.example.com", "app.example.com"]
+    "value",
+    [
+        "*",
+        "https://app.example.com/path",
+        "ftp://files.example.com",
+        "app.example.com",
+        "https://:secret@app.example.com",
+        "https://user@app.example.com",
+    ],
 )
 def test_cors_origins_must_be_origins(value: str) -> None:
     with pytest.raises(ValidationError, match="CORS_ORIGINS"):

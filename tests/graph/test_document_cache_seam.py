@@ -22,3 +22,10 @@ def test_strawberry_validates_only_when_no_extension_did() -> None:
     source = inspect.getsource(strawberry_schema._run_validation)
     assert "execution_context.pre_execution_errors is None" in source
     assert callable(strawberry_schema.validate_document)
+
+
+def test_strawberry_parses_only_when_no_extension_did() -> None:
+    # DocumentCache.on_parse sets graphql_document on a hit; Strawberry must then not parse.
+    source = inspect.getsource(strawberry_schema._parse_operation_document)
+    assert "execution_context.graphql_document is not None" in source
+    assert source.index("graphql_document is not None") < source.index("parse(")
