@@ -93,11 +93,11 @@ async def _fail(recorder: TaskRecorder, error: str) -> None:
 
 
 @asynccontextmanager
-async def _imap_session(login: ImapLogin, task_id: str) -> AsyncIterator[ImapSession]:
+async def _imap_session(login: ImapLogin, task: ScanTask) -> AsyncIterator[ImapSession]:
     """An ImapSession opened and closed in a thread (the heartbeat runs on this event loop),
     its connection closed at once when the task is cancelled (tasks/cancel_watch.py)."""
     session = ImapSession(login)
-    async with stopped_on_cancel(task_id, runtime().redis, session.abort):
+    async with stopped_on_cancel(task.id, task.attempt, runtime().redis, session.abort):
         await asyncio.to_thread(session.__enter__)
         try:
             yield session
@@ -119,7 +119,7 @@ async def _scan(recorder: TaskRecorder) -> None:
     scope = sync_scope(task.scan_type, account.group_addresses)
     keep = addressed_to(account.group_addresses) if task.scan_type is ScanType.GROUPS else None
     limits = scan_limits()
-    async with _imap_session(_login_for(account), task.id) as session:
+    async with _imap_session(_login_for(account), task) as session:
         await recorder.step("Searching mailbox")
         plan, since = await _plan(recorder, session, account, scope)
         for work in plan:
