@@ -50,6 +50,13 @@ def model_of(language: str) -> str | None:
     return model if model in installed_models() else None
 
 
+def every_model() -> str:
+    """English and every installed model of the extraction's languages, as Tesseract names a
+    set of models (eng+deu+fra...)."""
+    others = sorted({model for language in LANGUAGES if (model := model_of(language))})
+    return "+".join([BASE_MODEL, *(model for model in others if model != BASE_MODEL)])
+
+
 def ocr_unavailable() -> str | None:
     """None when Tesseract and its models are usable, else one sentence saying why (the caller
     logs it once and leaves OCR off)."""

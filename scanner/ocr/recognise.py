@@ -76,6 +76,12 @@ class Recogniser:
                 continue
             if len(_DIGITS.findall(text)) >= 4:
                 text = _ZERO_READ_AS_O.sub("0", text)
+            # A word's height is its text line's: Tesseract's boxes hug the ink, so a word of
+            # small letters ("vom", "AG") looked short, and the layout split the line into cells
+            # at ordinary spaces between words (its gaps are measured in word heights).
+            line = word.BoundingBox(tesserocr.RIL.TEXTLINE)
+            if line is not None:
+                box = (box[0], line[1], box[2], line[3])
             x0, top, x1, bottom = (value * points_per_pixel for value in box)
             found.append(OcrWord(text, x0, x1, top, bottom, confidence))
         return found
