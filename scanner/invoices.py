@@ -4,6 +4,10 @@ Per message, and again for each mail forwarded inside it: an e-invoice (Factur-X
 a PDF, or CII/UBL XML attached) is read exactly; a PDF's text next; then the HTML body, then the
 plain-text body. Each invoice attachment gives one invoice; the body gives one only when no
 attachment of that message did. The readers live in `scanner.extraction`.
+
+A scanned document (a PDF without a text layer, or a photo of a mail that is about an invoice)
+is not read here: OCR takes seconds a page, so it goes to `Findings.ocr_parts`, which the scan
+hands to the OCR queue, and the body of its message is not read as an invoice either.
 """
 
 from __future__ import annotations
@@ -36,8 +40,16 @@ from scanner.extraction.structured import EInvoice, looks_like_xml, read_e_invoi
 from scanner.extraction.vendor import SENDER_NAME
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from scanner.messages import Attachment, ParsedMessage
+from scanner.ocr import needs_ocr_pdf, ocr_candidate_image
 
-__all__ = ["FoundInvoice", "Findings", "find_invoices", "iso_currency", "worth_fetching"]
+__all__ = [
+    "FoundInvoice",
+    "Findings",
+    "OcrPart",
+    "find_invoices",
+    "iso_currency",
+    "worth_fetching",
+]
 
 # The fields every invoice states; a receipt paid at once has no due date.
 REQUIRED_FIELDS = ("vendor", "invoice_number", "issue_date", "total_amount", "currency")
@@ -90,12 +102,25 @@ class FoundInvoice:
         return False
 
 
+@dataclass(frozen=True, slots=True)
+class OcrPart:
+    """A scanned document to read with OCR, and the hints the text reader would use for it."""
+
+    part_key: str
+    filename: str
+    content_type: str
+    payload: bytes = field(repr=False)
+    hints: TextHints
+
+
 @dataclass(slots=True)
 class Findings:
-    """The invoices of one message, and why parts that looked like invoices could not be read."""
+    """The invoices of one message, its scanned documents left for OCR, and why parts that
+    looked like invoices could not be read."""
 
     invoices: list[FoundInvoice] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    ocr_parts: list[OcrPart] = field(default_factory=list)
 
 
 def find_invoices(message: ParsedMessage, limits: ScanLimits = DEFAULT_LIMITS) -> Findings:
@@ -125,6 +150,7 @@ class _MessageReader:
         self.sender = self._original_sender(body, outer_sender)
         self.context = MailContext(message.subject, body[:3000], from_person(self.sender))
         self.tld = top_level_domain(self.sender)
+        self._ocr_queued = False
 
     def read(self, part_key: str) -> None:
         """Add this message's invoices and unread parts to the findings, then its forwards'."""
@@ -141,7 +167,7 @@ class _MessageReader:
             if self._invoice_like(skipped.filename, skipped.content_type):
                 self.findings.unreadable.append(f"{skipped.filename}: not read, {skipped.reason}")
         found = _without_copies(found)
-        if not found:
+        if not found and not self._ocr_queued:
             found = self._body(part_key)
         self.findings.invoices.extend(found)
         for inner in self.message.forwarded:
@@ -164,6 +190,9 @@ class _MessageReader:
 
     def _attachment(self, attachment: Attachment) -> FoundInvoice | None:
         name, kind, payload = attachment.filename, attachment.content_type, attachment.payload
+        if ocr_candidate_image(name, kind, self.message.subject, self.context.body):
+            self._to_ocr(attachment)
+            return None
         try:
             if looks_like_xml(name, kind):
                 e_invoice = read_e_invoice(payload)
@@ -185,11 +214,26 @@ class _MessageReader:
         if e_invoice is not None:
             return self._structured(attachment, e_invoice)
         layout = document.layout()
+        if needs_ocr_pdf(layout):
+            self._to_ocr(attachment)
+            return None
         if not is_invoice_attachment(layout.lines, attachment.filename, self.context):
             return None
         # A scan without text still gets the subject's number and the sender's name.
         fields = read_fields(layout, self._hints(attachment.filename))
         return FoundInvoice.of(attachment.part_key, InvoiceSource.PDF, attachment.filename, fields)
+
+    def _to_ocr(self, attachment: Attachment) -> None:
+        self._ocr_queued = True
+        self.findings.ocr_parts.append(
+            OcrPart(
+                attachment.part_key,
+                attachment.filename,
+                attachment.content_type,
+                attachment.payload,
+                self._hints(attachment.filename),
+            )
+        )
 
     def _structured(self, attachment: Attachment, e_invoice: EInvoice) -> FoundInvoice:
         fields = e_invoice.fields.or_else(self._sender_vendor())
