@@ -83,7 +83,7 @@ def _start_ocr_worker(settings: Settings, children: ChildProcesses) -> None:
 
     why = ocr_unavailable()
     if why is not None:
-        log.warning("OCR is off: %s; scanned documents are counted unread (errorCount)", why)
+        log.warning("%s Scanned documents are counted unread (errorCount).", why)
         return
     children.python("ocr-worker", *ocr_worker_args(settings.OCR_WORKER_CONCURRENCY, "ocr-dev@%h"))
 

@@ -26,7 +26,7 @@ from scanner.extraction.detection import (
 )
 from scanner.extraction.fetching import worth_fetching
 from scanner.extraction.fields import TextHints, read_fields
-from scanner.extraction.layout import layout_of_text
+from scanner.extraction.layout import Layout, layout_of_text
 from scanner.extraction.mail_text import body_texts, forwarded_sender, is_forward, own_part
 from scanner.extraction.parties import (
     domain_company,
@@ -40,7 +40,6 @@ from scanner.extraction.structured import EInvoice, looks_like_xml, read_e_invoi
 from scanner.extraction.vendor import SENDER_NAME
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from scanner.messages import Attachment, ParsedMessage
-from scanner.ocr import needs_ocr_pdf, ocr_candidate_image
 
 __all__ = [
     "FoundInvoice",
@@ -189,6 +188,9 @@ class _MessageReader:
         return self.message.sender
 
     def _attachment(self, attachment: Attachment) -> FoundInvoice | None:
+        # Imported here: scanner.ocr's reader imports this module (FoundInvoice).
+        from scanner.ocr import ocr_candidate_image
+
         name, kind, payload = attachment.filename, attachment.content_type, attachment.payload
         if ocr_candidate_image(name, kind, self.message.subject, self.context.body):
             self._to_ocr(attachment)
@@ -214,12 +216,16 @@ class _MessageReader:
         if e_invoice is not None:
             return self._structured(attachment, e_invoice)
         layout = document.layout()
-        if needs_ocr_pdf(layout):
+        from scanner.ocr import needs_ocr_pdf  # see _attachment
+
+        scanned = needs_ocr_pdf(layout)
+        if not is_invoice_attachment(layout.lines, attachment.filename, self.context):
+            if scanned and self._invoice_like(attachment.filename, attachment.content_type):
+                self._to_ocr(attachment)
+            return None
+        if scanned and _no_invoice_text(layout):
             self._to_ocr(attachment)
             return None
-        if not is_invoice_attachment(layout.lines, attachment.filename, self.context):
-            return None
-        # A scan without text still gets the subject's number and the sender's name.
         fields = read_fields(layout, self._hints(attachment.filename))
         return FoundInvoice.of(attachment.part_key, InvoiceSource.PDF, attachment.filename, fields)
 
@@ -260,6 +266,15 @@ class _MessageReader:
         return InvoiceFields(
             vendor=name, confidence=Confidence(vendor=SENDER_NAME if name else None)
         )
+
+
+def _no_invoice_text(layout: Layout) -> bool:
+    """Whether a PDF's short text (scanner.ocr.needs_ocr_pdf) is no invoice on its own: a
+    scanner's stamp or a page number, with neither a number nor a total, so the page image holds
+    the invoice. A terse invoice that states them is read as it is, without OCR. Read without
+    the mail's hints, which would lend it the subject's number."""
+    own = read_fields(layout, TextHints())
+    return own.total_amount is None and own.invoice_number is None
 
 
 def _without_copies(found: list[FoundInvoice]) -> list[FoundInvoice]:

@@ -29,7 +29,7 @@ from models.enums import TaskStatus
 from models.scan_task import ScanPosition, attempt_is
 from tasks import estimates
 from tasks.lifecycle import terminal_changes
-from tasks.ocr_accounting import finish_or_wait, overall_progress
+from tasks.ocr_accounting import finish_or_wait, overall_progress, waiting_step
 from tasks.progress import TaskState, publish_task_state
 
 MIN_INTERVAL_SECONDS = 0.1
@@ -156,7 +156,11 @@ class TaskRecorder:
     async def finish_reading(self) -> None:
         """Every message is read: the task ends SUCCESS now, or, while OCR jobs of it remain,
         waits for the last of them to end it (tasks/ocr_accounting.py)."""
-        await self._write({"reading_done": True})
+        changes: dict[str, Any] = {"reading_done": True}
+        if self.task.ocr_pending > 0:
+            # As last known: OCR jobs only lower it, and finish_or_wait writes the count now.
+            changes["current_status"] = waiting_step(self.task.ocr_pending)
+        await self._write(changes)
         await finish_or_wait(self.task, self._redis)
 
     async def finish(self, status: TaskStatus, *, error: str | None = None) -> None:
