@@ -149,7 +149,10 @@ class _MessageReader:
         self.sender = self._original_sender(body, outer_sender)
         self.context = MailContext(message.subject, body[:3000], from_person(self.sender))
         self.tld = top_level_domain(self.sender)
-        self._ocr_queued = False
+        # This message's parts queued for OCR: a scanned PDF stands for the invoice (the body is
+        # not read as one), a photo only when the body is no invoice itself.
+        self._scan_queued = False
+        self._photos: list[OcrPart] = []
 
     def read(self, part_key: str) -> None:
         """Add this message's invoices and unread parts to the findings, then its forwards'."""
@@ -166,8 +169,12 @@ class _MessageReader:
             if self._invoice_like(skipped.filename, skipped.content_type):
                 self.findings.unreadable.append(f"{skipped.filename}: not read, {skipped.reason}")
         found = _without_copies(found)
-        if not found and not self._ocr_queued:
+        if not found and not self._scan_queued:
             found = self._body(part_key)
+            if found:  # the body is the invoice: its images are a logo, a signature
+                self.findings.ocr_parts = [
+                    part for part in self.findings.ocr_parts if part not in self._photos
+                ]
         self.findings.invoices.extend(found)
         for inner in self.message.forwarded:
             reader = _MessageReader(inner, self.limits, self.findings, outer_sender=self.sender)
@@ -193,7 +200,7 @@ class _MessageReader:
 
         name, kind, payload = attachment.filename, attachment.content_type, attachment.payload
         if ocr_candidate_image(name, kind, self.message.subject, self.context.body):
-            self._to_ocr(attachment)
+            self._photos.append(self._to_ocr(attachment))
             return None
         try:
             if looks_like_xml(name, kind):
@@ -221,25 +228,28 @@ class _MessageReader:
         scanned = needs_ocr_pdf(layout)
         if not is_invoice_attachment(layout.lines, attachment.filename, self.context):
             if scanned and self._invoice_like(attachment.filename, attachment.content_type):
-                self._to_ocr(attachment)
+                self._scanned(attachment)
             return None
         if scanned and _no_invoice_text(layout):
-            self._to_ocr(attachment)
+            self._scanned(attachment)
             return None
         fields = read_fields(layout, self._hints(attachment.filename))
         return FoundInvoice.of(attachment.part_key, InvoiceSource.PDF, attachment.filename, fields)
 
-    def _to_ocr(self, attachment: Attachment) -> None:
-        self._ocr_queued = True
-        self.findings.ocr_parts.append(
-            OcrPart(
-                attachment.part_key,
-                attachment.filename,
-                attachment.content_type,
-                attachment.payload,
-                self._hints(attachment.filename),
-            )
+    def _scanned(self, attachment: Attachment) -> None:
+        self._scan_queued = True
+        self._to_ocr(attachment)
+
+    def _to_ocr(self, attachment: Attachment) -> OcrPart:
+        part = OcrPart(
+            attachment.part_key,
+            attachment.filename,
+            attachment.content_type,
+            attachment.payload,
+            self._hints(attachment.filename),
         )
+        self.findings.ocr_parts.append(part)
+        return part
 
     def _structured(self, attachment: Attachment, e_invoice: EInvoice) -> FoundInvoice:
         fields = e_invoice.fields.or_else(self._sender_vendor())
