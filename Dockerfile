@@ -4,6 +4,14 @@ FROM python:3.13-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DATA_DIR=/data
 WORKDIR /app
 
+# OCR of scanned invoices (tasks/ocr.py): Tesseract 5 and the extraction languages' packs.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld \
+        tesseract-ocr-spa tesseract-ocr-ita tesseract-ocr-por tesseract-ocr-pol \
+        tesseract-ocr-swe tesseract-ocr-dan tesseract-ocr-nor \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml README.md constraints.txt ./
 COPY core ./core
 COPY graph ./graph

@@ -10,6 +10,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # tonight cannot change what a fresh clone installs; `make lock` renews the lock (see README).
 PIP_INSTALL := $(BIN)/pip install --quiet --constraint constraints.txt
 PIP_VERSION := 26.3
+# Tesseract's language packs for OCR: the extraction's languages (tasks/ocr.py, the Dockerfile).
+OCR_LANGUAGES := eng deu fra nld spa ita por pol swe dan nor
 
 .PHONY: dev test lint bench schema lock clean
 
@@ -33,6 +35,8 @@ dev: $(VENV)/.installed
 test: $(VENV)/.installed-dev $(CLIENTS)/node_modules/.installed
 	@command -v dovecot >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; }
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@missing=$$(for pack in $(OCR_LANGUAGES); do tesseract --list-langs 2>/dev/null | grep -qx $$pack || echo tesseract-ocr-$$pack; done); \
+	[ -z "$$missing" ] && command -v tesseract >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr $$missing; }
 	$(BIN)/pytest
 
 # The JavaScript clients the tests run (graphql-ws, Playwright's driver for Debian's chromium),

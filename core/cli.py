@@ -33,7 +33,10 @@ def cmd_api(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     settings = _load_settings()
-    concurrency = args.concurrency or settings.CELERY_WORKER_CONCURRENCY
+    # An OCR worker has its own default: OCR is CPU-bound, seconds a page.
+    only_ocr = args.queues.split(",") == ["ocr"]
+    default = settings.OCR_WORKER_CONCURRENCY if only_ocr else settings.CELERY_WORKER_CONCURRENCY
+    concurrency = args.concurrency or default
     worker = celery_worker_args(concurrency, args.queues, args.hostname)
     os.execvp(sys.executable, [sys.executable, "-m", *worker])
 
@@ -91,8 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--port", type=int, default=8000)
     api.set_defaults(run=cmd_api)
 
-    worker = commands.add_parser("worker", help="a Celery worker for scans")
-    worker.add_argument("--concurrency", type=int, help="default: CELERY_WORKER_CONCURRENCY")
+    worker = commands.add_parser("worker", help="a Celery worker for scans (--queues ocr: OCR)")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        help="default: CELERY_WORKER_CONCURRENCY (OCR_WORKER_CONCURRENCY for --queues ocr)",
+    )
     worker.add_argument("--hostname", help="Celery node name, e.g. worker1@%%h")
     worker.add_argument("--queues", default="email_scanning")
     worker.set_defaults(run=cmd_worker)

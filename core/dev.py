@@ -1,13 +1,16 @@
 """`invoicescan dev`: everything one developer needs, in one terminal.
 
 Starts the embedded store when MONGODB_URL is unset, a redis-server under DATA_DIR when nothing
-answers at REDIS_URL, then one worker process, beat and the API. Ctrl-C or SIGTERM stops every
-child, newest first. It refuses, with one line and exit code 1, to start beside another
-instance: a taken store or API port, or a Redis another instance has claimed (`dev_guard`).
+answers at REDIS_URL, then one worker process, an OCR worker when Tesseract is there (else one
+line says why OCR is off, and scans count scanned documents unread), beat and the API. Ctrl-C
+or SIGTERM stops every child, newest first. It refuses, with one line and exit code 1, to start
+beside another instance: a taken store or API port, or a Redis another instance has claimed
+(`dev_guard`).
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -20,6 +23,7 @@ from core.processes import (
     ChildProcesses,
     celery_beat_args,
     celery_worker_args,
+    ocr_worker_args,
     port_open,
     redis_server_argv,
     uvicorn_args,
@@ -28,6 +32,8 @@ from core.processes import (
 from core.settings import Settings
 
 DEV_ADMIN_TOKEN_TTL = 7 * 24 * 3600
+
+log = logging.getLogger(__name__)
 
 
 def run_dev(settings: Settings, *, host: str, port: int) -> int:
@@ -45,6 +51,7 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
     try:
         _start_stores(settings, children, claim, host, port)
         children.python("worker", *celery_worker_args(1, "email_scanning", "dev@%h"))
+        _start_ocr_worker(settings, children)
         children.python("beat", *celery_beat_args(settings.DATA_DIR))
         api = children.python("api", *uvicorn_args(host, port))
         wait_for_port(host, port, 60, api)
@@ -68,6 +75,17 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
     finally:
         children.stop_all()
         claim.release()
+
+
+def _start_ocr_worker(settings: Settings, children: ChildProcesses) -> None:
+    """An OCR worker when this machine can run OCR; otherwise one line saying why not."""
+    from scanner.ocr import ocr_unavailable  # the OCR reader loads only where it is used
+
+    why = ocr_unavailable()
+    if why is not None:
+        log.warning("%s Scanned documents are counted unread (errorCount).", why)
+        return
+    children.python("ocr-worker", *ocr_worker_args(settings.OCR_WORKER_CONCURRENCY, "ocr-dev@%h"))
 
 
 def _start_stores(

@@ -88,6 +88,12 @@ def celery_worker_args(concurrency: int, queues: str, hostname: str | None) -> l
     return args + (["--hostname", hostname] if hostname else [])
 
 
+def ocr_worker_args(concurrency: int, hostname: str | None) -> list[str]:
+    """`python -m` arguments of an OCR worker: the `ocr` queue only (tasks/ocr.py), as
+    `invoicescan worker --queues ocr` and `dev` run it."""
+    return celery_worker_args(concurrency, "ocr", hostname)
+
+
 def celery_beat_args(data_dir: Path) -> list[str]:
     """`python -m` arguments of beat, its schedule file kept under DATA_DIR, embedded in the one
     worker process of the `maintenance` queue (tasks.celery_app.MAINTENANCE_QUEUE), which runs

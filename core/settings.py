@@ -86,6 +86,15 @@ class Settings(BaseSettings):
     TASK_MAX_ATTEMPTS: int = Field(default=3, ge=1, le=10)
     # A PENDING task waiting longer gets its Celery message again (a second copy is harmless).
     TASK_PENDING_RESEND_SECONDS: int = Field(default=600, ge=60, le=86400)
+    # OCR of scanned documents runs on the `ocr` queue (tasks/ocr.py): the processes of one OCR
+    # worker (`invoicescan worker --queues ocr`). A job claimed longer ago than the timeout
+    # without finishing lost its worker; beat's reaper queues it again, at most OCR_MAX_ATTEMPTS
+    # runs in all, then counts it in errorCount. A part larger than OCR_MAX_PART_BYTES (kept
+    # under MongoDB's 16 MiB document limit) is counted unread.
+    OCR_WORKER_CONCURRENCY: int = Field(default=1, ge=1, le=256)
+    OCR_JOB_TIMEOUT_SECONDS: int = Field(default=600, ge=30, le=3 * 3600)
+    OCR_MAX_ATTEMPTS: int = Field(default=2, ge=1, le=10)
+    OCR_MAX_PART_BYTES: int = Field(default=15 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
     # Finished tasks older than this are removed daily; their invoices stay.
     TASK_RETENTION_DAYS: int = Field(default=90, ge=1, le=3650)
     # Beat rescans every account this often (0: never), over this many months.

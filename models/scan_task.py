@@ -74,6 +74,14 @@ class ScanTask(Document):
     attempt: int = 1
     position: ScanPosition | None = None
     seq: int = 0
+    # Scanned documents sent to the `ocr` queue (tasks/ocr.py): queued in all, finished, and
+    # still to finish; the OCR workers change them by $inc only, the scan never writes them.
+    ocr_total: int = 0
+    ocr_done: int = 0
+    ocr_pending: int = 0
+    ocr_seconds: float = 0.0  # the time the finished OCR runs took, for the estimate
+    # The scan read every message; the task ends SUCCESS once `ocr_pending` is 0 as well.
+    reading_done: bool = False
 
     class Settings:
         name = "scanning_tasks"
@@ -97,18 +105,22 @@ class ScanTask(Document):
         *,
         only_if: Collection[TaskStatus] | None = None,
         where: dict[str, Any] | None = None,
+        increments: dict[str, int | float] | None = None,
     ) -> ScanTask | None:
         """Store `changes` (field name to value) atomically and bump `seq`.
 
         With `only_if`, the change happens only while the task is in one of those statuses;
         `where` adds other conditions (a MongoDB filter). None is returned when they do not hold
         (or the task does not exist). A terminal status also clears `active`, which frees the
-        account for its next scan.
+        account for its next scan. `increments` are added ($inc), for counters that more than
+        one process changes (the scan and its OCR jobs).
         """
         query: dict[str, Any] = {**(where or {}), "_id": task_id}
         if only_if is not None:
             query["status"] = {"$in": [status.value for status in only_if]}
-        update: dict[str, Any] = {"$set": _encode(changes), "$inc": {"seq": 1}}
+        update: dict[str, Any] = {"$inc": {**(increments or {}), "seq": 1}}
+        if changes:
+            update["$set"] = _encode(changes)
         status = changes.get("status")
         if status is not None and TaskStatus(status).is_terminal:
             update["$unset"] = {"active": ""}

@@ -4,6 +4,10 @@ Per message, and again for each mail forwarded inside it: an e-invoice (Factur-X
 a PDF, or CII/UBL XML attached) is read exactly; a PDF's text next; then the HTML body, then the
 plain-text body. Each invoice attachment gives one invoice; the body gives one only when no
 attachment of that message did. The readers live in `scanner.extraction`.
+
+A scanned document (a PDF without a text layer, or a photo of a mail that is about an invoice)
+is not read here: OCR takes seconds a page, so it goes to `Findings.ocr_parts`, which the scan
+hands to the OCR queue, and the body of its message is not read as an invoice either.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from scanner.extraction.detection import (
 )
 from scanner.extraction.fetching import worth_fetching
 from scanner.extraction.fields import TextHints, read_fields
-from scanner.extraction.layout import layout_of_text
+from scanner.extraction.layout import Layout, layout_of_text
 from scanner.extraction.mail_text import body_texts, forwarded_sender, is_forward, own_part
 from scanner.extraction.parties import (
     domain_company,
@@ -37,7 +41,14 @@ from scanner.extraction.vendor import SENDER_NAME
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from scanner.messages import Attachment, ParsedMessage
 
-__all__ = ["FoundInvoice", "Findings", "find_invoices", "iso_currency", "worth_fetching"]
+__all__ = [
+    "FoundInvoice",
+    "Findings",
+    "OcrPart",
+    "find_invoices",
+    "iso_currency",
+    "worth_fetching",
+]
 
 # The fields every invoice states; a receipt paid at once has no due date.
 REQUIRED_FIELDS = ("vendor", "invoice_number", "issue_date", "total_amount", "currency")
@@ -90,12 +101,25 @@ class FoundInvoice:
         return False
 
 
+@dataclass(frozen=True, slots=True)
+class OcrPart:
+    """A scanned document to read with OCR, and the hints the text reader would use for it."""
+
+    part_key: str
+    filename: str
+    content_type: str
+    payload: bytes = field(repr=False)
+    hints: TextHints
+
+
 @dataclass(slots=True)
 class Findings:
-    """The invoices of one message, and why parts that looked like invoices could not be read."""
+    """The invoices of one message, its scanned documents left for OCR, and why parts that
+    looked like invoices could not be read."""
 
     invoices: list[FoundInvoice] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    ocr_parts: list[OcrPart] = field(default_factory=list)
 
 
 def find_invoices(message: ParsedMessage, limits: ScanLimits = DEFAULT_LIMITS) -> Findings:
@@ -125,6 +149,10 @@ class _MessageReader:
         self.sender = self._original_sender(body, outer_sender)
         self.context = MailContext(message.subject, body[:3000], from_person(self.sender))
         self.tld = top_level_domain(self.sender)
+        # This message's parts queued for OCR: a scanned PDF stands for the invoice (the body is
+        # not read as one), a photo only when the body is no invoice itself.
+        self._scan_queued = False
+        self._photos: list[OcrPart] = []
 
     def read(self, part_key: str) -> None:
         """Add this message's invoices and unread parts to the findings, then its forwards'."""
@@ -141,8 +169,12 @@ class _MessageReader:
             if self._invoice_like(skipped.filename, skipped.content_type):
                 self.findings.unreadable.append(f"{skipped.filename}: not read, {skipped.reason}")
         found = _without_copies(found)
-        if not found:
+        if not found and not self._scan_queued:
             found = self._body(part_key)
+            if found:  # the body is the invoice: its images are a logo, a signature
+                self.findings.ocr_parts = [
+                    part for part in self.findings.ocr_parts if part not in self._photos
+                ]
         self.findings.invoices.extend(found)
         for inner in self.message.forwarded:
             reader = _MessageReader(inner, self.limits, self.findings, outer_sender=self.sender)
@@ -163,7 +195,13 @@ class _MessageReader:
         return self.message.sender
 
     def _attachment(self, attachment: Attachment) -> FoundInvoice | None:
+        # Imported here: scanner.ocr's reader imports this module (FoundInvoice).
+        from scanner.ocr import ocr_candidate_image
+
         name, kind, payload = attachment.filename, attachment.content_type, attachment.payload
+        if ocr_candidate_image(name, kind, self.message.subject, self.context.body):
+            self._photos.append(self._to_ocr(attachment))
+            return None
         try:
             if looks_like_xml(name, kind):
                 e_invoice = read_e_invoice(payload)
@@ -185,11 +223,33 @@ class _MessageReader:
         if e_invoice is not None:
             return self._structured(attachment, e_invoice)
         layout = document.layout()
+        from scanner.ocr import needs_ocr_pdf  # see _attachment
+
+        scanned = needs_ocr_pdf(layout)
         if not is_invoice_attachment(layout.lines, attachment.filename, self.context):
+            if scanned and self._invoice_like(attachment.filename, attachment.content_type):
+                self._scanned(attachment)
             return None
-        # A scan without text still gets the subject's number and the sender's name.
+        if scanned and _no_invoice_text(layout):
+            self._scanned(attachment)
+            return None
         fields = read_fields(layout, self._hints(attachment.filename))
         return FoundInvoice.of(attachment.part_key, InvoiceSource.PDF, attachment.filename, fields)
+
+    def _scanned(self, attachment: Attachment) -> None:
+        self._scan_queued = True
+        self._to_ocr(attachment)
+
+    def _to_ocr(self, attachment: Attachment) -> OcrPart:
+        part = OcrPart(
+            attachment.part_key,
+            attachment.filename,
+            attachment.content_type,
+            attachment.payload,
+            self._hints(attachment.filename),
+        )
+        self.findings.ocr_parts.append(part)
+        return part
 
     def _structured(self, attachment: Attachment, e_invoice: EInvoice) -> FoundInvoice:
         fields = e_invoice.fields.or_else(self._sender_vendor())
@@ -216,6 +276,15 @@ class _MessageReader:
         return InvoiceFields(
             vendor=name, confidence=Confidence(vendor=SENDER_NAME if name else None)
         )
+
+
+def _no_invoice_text(layout: Layout) -> bool:
+    """Whether a PDF's short text (scanner.ocr.needs_ocr_pdf) is no invoice on its own: a
+    scanner's stamp or a page number, with neither a number nor a total, so the page image holds
+    the invoice. A terse invoice that states them is read as it is, without OCR. Read without
+    the mail's hints, which would lend it the subject's number."""
+    own = read_fields(layout, TextHints())
+    return own.total_amount is None and own.invoice_number is None
 
 
 def _without_copies(found: list[FoundInvoice]) -> list[FoundInvoice]:

@@ -2,7 +2,8 @@
 
 Three steps per batch: the outline (headers, size and BODYSTRUCTURE) of every message; then the
 text bodies of the messages kept; then only the attachments that may hold an invoice, judged
-from subject, body and file name. A photo or an agenda PDF is never downloaded.
+from subject, body and file name. An agenda PDF is never downloaded, nor a photo, unless its
+mail is about an invoice (a photographed bill, read by OCR: scanner.ocr.ocr_candidate_image).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from scanner.messages import (
     parse_headers,
     parse_message,
 )
+from scanner.ocr import ocr_candidate_image
 from scanner.structure import Part, Structure, structure_of
 
 # A message this small is fetched whole: one round trip costs more than its attachments.
@@ -140,10 +142,15 @@ def _may_be_invoice(parsed: ParsedMessage | None, part: Part, content_type: str)
     if part.is_forwarded:
         subject = f"{parsed.subject}\n{part.nested_subject}"
         return any(
-            _invoice_file(p) and worth_fetching(subject, body, p.filename, p.content_type)
-            for p in part.nested
+            _wanted_file(subject, body, p.filename, p.content_type, p) for p in part.nested
         ) or all(p.is_text_body for p in part.nested)
-    return _invoice_file(part) and worth_fetching(parsed.subject, body, part.filename, content_type)
+    return _wanted_file(parsed.subject, body, part.filename, content_type, part)
+
+
+def _wanted_file(subject: str, body: str, filename: str, content_type: str, part: Part) -> bool:
+    if _invoice_file(part) and worth_fetching(subject, body, filename, content_type):
+        return True
+    return ocr_candidate_image(filename, content_type, subject, body)
 
 
 def _invoice_file(part: Part) -> bool:

@@ -8,7 +8,7 @@ import logging
 
 from redis.asyncio import Redis
 
-from models import ScanTask
+from models import OcrJob, ScanTask
 from models.enums import ACTIVE_STATUSES, TaskStatus
 from tasks.celery_app import app
 from tasks.lifecycle import end_task
@@ -26,6 +26,9 @@ async def _cancel(task: ScanTask, redis: Redis) -> ScanTask | None:
     stored = await end_task(task, TaskStatus.CANCELLED, redis)
     if stored is None:
         return None
+    # Its queued OCR work stops: a job's message then finds no job, and a job being read
+    # finds its job gone before it stores anything (tasks/ocr.py).
+    await OcrJob.get_pymongo_collection().delete_many({"task_id": task.id})
     # A revoke without terminate: a worker that has not started the message drops it. Killing a
     # pool process (terminate=True) is not for programmatic use; the status flag stops it instead.
     try:

@@ -1,6 +1,7 @@
 """The one Celery app: `celery -A tasks.celery_app worker -Q email_scanning` runs it.
 
-Configured as the old system ran scans: queue `email_scanning`, concurrency from settings,
+Configured as the old system ran scans: queue `email_scanning` (OCR jobs: queue `ocr`, the same
+settings), concurrency from settings,
 30 min hard and 25 min soft time limit, a fresh process every 50 tasks, late acks with a prefetch
 of one (a long scan never waits behind another on a busy worker), and task events for Flower.
 
@@ -26,6 +27,10 @@ from tasks import broker_fix
 broker_fix.install()
 
 SCAN_QUEUE = "email_scanning"
+# OCR of scanned documents (tasks/ocr.py): a queue of its own, so a scan's text invoices never
+# wait behind seconds of OCR a page, with workers of their own (`invoicescan worker --queues ocr`).
+OCR_QUEUE = "ocr"
+OCR_TASK = "scans.ocr_part"
 # What beat schedules runs on a worker of its own (`invoicescan beat` starts it with beat): on
 # the scan workers it would wait behind scans, and expire, whenever every pool process scans.
 MAINTENANCE_QUEUE = "maintenance"
@@ -37,10 +42,11 @@ MAINTENANCE_TASKS = (
 
 app = Celery("invoicescan", broker=settings.broker_url, backend=settings.result_backend)
 app.conf.update(
-    include=["tasks.scan", "tasks.reaper", "tasks.housekeeping"],
+    include=["tasks.scan", "tasks.ocr", "tasks.reaper", "tasks.housekeeping"],
     task_default_queue=SCAN_QUEUE,
     task_routes={
         **{name: {"queue": MAINTENANCE_QUEUE} for name in MAINTENANCE_TASKS},
+        OCR_TASK: {"queue": OCR_QUEUE},
         "scans.*": {"queue": SCAN_QUEUE},
     },
     task_serializer="json",

@@ -1,6 +1,7 @@
 """Beat's reaper: a PROGRESS task whose heartbeat stopped lost its worker (killed, its machine
 gone). It goes back to PENDING and into the queue under the same id, to resume where its
-counters stand; after TASK_MAX_ATTEMPTS lost runs it ends FAILURE instead. A task PENDING for
+counters stand; after TASK_MAX_ATTEMPTS lost runs it ends FAILURE instead. Lost OCR jobs are
+recovered the same way (tasks/ocr_reaper.py). A task PENDING for
 too long gets its message sent again (see resend_waiting)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from models.enums import TaskStatus
 from models.scan_task import attempt_is
 from tasks.celery_app import app
 from tasks.lifecycle import end_task, terminal_changes
+from tasks.ocr_reaper import reap_stale_ocr_jobs
 from tasks.progress import TaskState, publish_task_state
 from tasks.runtime import run, runtime
 from tasks.scan import queue_scan
@@ -42,10 +44,16 @@ async def reap_stale_tasks(redis: Redis, now: datetime | None = None) -> int:
     now = now or utcnow()
     cutoff = now - timedelta(seconds=settings.TASK_HEARTBEAT_TIMEOUT_SECONDS)
     stale = await ScanTask.find(
-        {"status": TaskStatus.PROGRESS.value, "heartbeat_at": {"$lt": cutoff}}
+        {
+            "status": TaskStatus.PROGRESS.value,
+            "heartbeat_at": {"$lt": cutoff},
+            # A task that read every message waits for its OCR jobs, which have no heartbeat:
+            # those are recovered one by one instead.
+            "reading_done": {"$ne": True},
+        }
     ).to_list()
     taken = [await take_back(task, cutoff, redis) for task in stale]
-    return sum(taken) + await resend_waiting(now)
+    return sum(taken) + await resend_waiting(now) + await reap_stale_ocr_jobs(now)
 
 
 async def resend_waiting(now: datetime) -> int:

@@ -29,6 +29,7 @@ from models.enums import TaskStatus
 from models.scan_task import ScanPosition, attempt_is
 from tasks import estimates
 from tasks.lifecycle import terminal_changes
+from tasks.ocr_accounting import finish_or_wait, overall_progress, waiting_step
 from tasks.progress import TaskState, publish_task_state
 
 MIN_INTERVAL_SECONDS = 0.1
@@ -57,6 +58,10 @@ class TaskRecorder:
         self._run_started = 0.0
         self._run_done = 0
         self._run_written = 0
+        # Counted since the last write, and added ($inc) by it: the task's OCR jobs add to the
+        # same counters meanwhile (tasks/ocr.py).
+        self._new_invoices = 0
+        self._new_errors = 0
 
     async def start(self) -> bool:
         """Move PENDING to PROGRESS; False when the task is not PENDING any more (it was
@@ -100,7 +105,10 @@ class TaskRecorder:
         task.invoices_found = invoices_found
         self._own_rate = estimate is None
         self._run_started = time.monotonic()
-        changes: dict[str, Any] = {"emails_total": task.emails_scanned + remaining}
+        changes: dict[str, Any] = {
+            "emails_total": task.emails_scanned + remaining,
+            "invoices_found": invoices_found,
+        }
         if estimate is not None:
             changes["estimated_duration_seconds"] = estimate
         await self.step("Processing emails", **changes)
@@ -116,9 +124,17 @@ class TaskRecorder:
         task.emails_scanned += 1
         task.invoices_found += invoices
         task.error_count += int(failed)
+        self._new_invoices += invoices
+        self._new_errors += int(failed)
         task.bytes_fetched += bytes_fetched
         self._run_done += 1
         task.progress = self._progress()
+
+    def ocr_counted(self, stored: ScanTask) -> None:
+        """The task's OCR counters as `stored` after jobs were queued (the other counters
+        in memory are this run's, newer than stored)."""
+        for name in ("ocr_total", "ocr_done", "ocr_pending"):
+            setattr(self.task, name, getattr(stored, name))
 
     def write_due(self, uncounted: int = 0) -> bool:
         """Whether a write is due: progress, with `uncounted` more messages done, moved on a
@@ -129,17 +145,23 @@ class TaskRecorder:
         return since >= MIN_INTERVAL_SECONDS and self._progress(uncounted) > self._written_progress
 
     def _progress(self, uncounted: int = 0) -> int:
-        task = self.task
-        total = task.emails_total or 0
-        if not total:
-            return 0
         # 100 is kept for SUCCESS: the last message is not the end of the work.
-        return max(task.progress, min(99, (task.emails_scanned + uncounted) * 100 // total))
+        return overall_progress(self.task, uncounted)
 
     async def flush(self) -> None:
         """Write what was counted since the last write, when the throttle allows."""
         if self._run_done != self._run_written and self.write_due():
             await self._write({})
+
+    async def finish_reading(self) -> None:
+        """Every message is read: the task ends SUCCESS now, or, while OCR jobs of it remain,
+        waits for the last of them to end it (tasks/ocr_accounting.py)."""
+        changes: dict[str, Any] = {"reading_done": True}
+        if self.task.ocr_pending > 0:
+            # As last known: OCR jobs only lower it, and finish_or_wait writes the count now.
+            changes["current_status"] = waiting_step(self.task.ocr_pending)
+        await self._write(changes)
+        await finish_or_wait(self.task, self._redis)
 
     async def finish(self, status: TaskStatus, *, error: str | None = None) -> None:
         """Write the terminal state."""
@@ -152,8 +174,6 @@ class TaskRecorder:
         task = self.task
         counters: dict[str, Any] = {
             "emails_scanned": task.emails_scanned,
-            "invoices_found": task.invoices_found,
-            "error_count": task.error_count,
             "bytes_fetched": task.bytes_fetched,
             "progress": task.progress,
             "position": task.position,
@@ -172,14 +192,17 @@ class TaskRecorder:
 
     async def _write(self, changes: dict[str, Any]) -> None:
         # The counters live in memory between writes; every write stores them with the change.
+        counted = {"invoices_found": self._new_invoices, "error_count": self._new_errors}
         stored = await ScanTask.apply_changes(
             self.task.id,
             {**self._counters(), **changes},
             only_if={TaskStatus.PROGRESS},
             where={"attempt": attempt_is(self.task.attempt)},
+            increments={name: n for name, n in counted.items() if n and name not in changes},
         )
         if stored is None:
             raise TaskNoLongerRunning(self.task.id)
+        self._new_invoices = self._new_errors = 0
         await self._stored(stored)
 
     async def _stored(self, stored: ScanTask) -> None:

@@ -136,8 +136,8 @@ async def _scan(recorder: TaskRecorder) -> None:
                     await findings.settle()
                     await progress.remember(batch[-1])
     await account.set({EmailAccount.last_scan_at: utcnow()})
-    await recorder.finish(TaskStatus.SUCCESS)
-    await estimates.remember_pace(account)
+    # SUCCESS now, or when the last of its OCR jobs ends (which remembers the pace then).
+    await recorder.finish_reading()
 
 
 async def _plan(

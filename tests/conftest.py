@@ -67,6 +67,12 @@ def worker(services: Services, redis_url: str, database: object) -> Worker:
 
 
 @pytest.fixture(scope="session")
+def ocr_worker(services: Services, redis_url: str, database: object) -> Worker:
+    """A worker on the `ocr` queue, one process, as `invoicescan worker --queues ocr` runs it."""
+    return services.start_worker("test-ocr-worker", concurrency=1, ocr=True)
+
+
+@pytest.fixture(scope="session")
 def api_url(services: Services, redis_url: str, database: object) -> str:
     services.start_api(PORTS.api)
     return f"http://127.0.0.1:{PORTS.api}"

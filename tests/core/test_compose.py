@@ -18,7 +18,7 @@ from core.cli import build_parser
 from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("api", "worker", "beat")
+APP_SERVICES = ("api", "worker", "ocr-worker", "beat")
 SAMPLE_ENV = {
     "JWT_SECRET": "compose-test-secret-of-at-least-32-bytes",
     "CREDENTIALS_KEY": Fernet.generate_key().decode(),
@@ -79,6 +79,16 @@ def test_worker_runs_the_scan_queue_with_configured_concurrency(compose: dict[st
     assert command[command.index("-Q") + 1] == "email_scanning"
     raw = compose["services"]["worker"]["command"]
     assert raw[raw.index("--concurrency") + 1] == "${CELERY_WORKER_CONCURRENCY:-4}"
+
+
+def test_ocr_worker_runs_the_ocr_queue_with_its_own_concurrency(compose: dict[str, Any]) -> None:
+    raw = compose["services"]["ocr-worker"]["command"]
+    command = [interpolate(part) for part in raw]
+    assert command[:4] == ["celery", "-A", "tasks.celery_app", "worker"]
+    assert command[command.index("-Q") + 1] == "ocr"
+    assert raw[raw.index("--concurrency") + 1] == "${OCR_WORKER_CONCURRENCY:-1}"
+    env = compose["services"]["ocr-worker"]["environment"]
+    assert interpolate(env["OCR_WORKER_CONCURRENCY"]) == "1"
 
 
 def test_beat_is_the_one_worker_of_the_maintenance_queue(compose: dict[str, Any]) -> None:

@@ -274,19 +274,22 @@ def test_non_invoice_pdfs_are_left_out() -> None:
     assert findings == Findings([], [])
 
 
-def test_a_scanned_invoice_without_text_is_found_by_its_name_and_mail() -> None:
+def test_a_scanned_invoice_without_text_goes_to_ocr_with_its_mail_hints() -> None:
     blank = make_pdf("")
-    [invoice] = find(
+    findings = find(
         message_with(
             ("scan0042.pdf", blank),
             subject="Invoice 2026-17",
             sender='"Acme Ltd" <billing@acme.example>',
         )
-    ).invoices
-    assert (invoice.invoice_number, invoice.vendor, invoice.total_amount) == (
-        "2026-17",
-        "Acme Ltd",
-        None,
+    )
+    assert findings.invoices == [] and findings.unreadable == []
+    [part] = findings.ocr_parts
+    assert (part.filename, part.payload) == ("scan0042.pdf", blank)
+    assert (part.hints.subject, part.hints.sender, part.hints.filename) == (
+        "Invoice 2026-17",
+        '"Acme Ltd" <billing@acme.example>',
+        "scan0042.pdf",
     )
 
 

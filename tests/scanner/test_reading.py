@@ -108,7 +108,8 @@ def test_forwarded_invoice_is_read_with_its_own_headers(mailbox: tuple[Dovecot, 
     outer["From"], outer["Subject"], outer["Message-ID"] = "Me <me@x>", "Fwd: Invoice 99", "<o@x>"
     outer.set_content("For the books.")
     outer.add_attachment(inner)
-    outer.add_attachment(PHOTO, maintype="image", subtype="jpeg", filename="me.jpg")
+    # Not a photo: a photo of a mail about an invoice is fetched for OCR (test below).
+    outer.add_attachment(PHOTO, maintype="application", subtype="zip", filename="me.zip")
     dovecot.append(login.username, login.password or "", [(outer.as_bytes(), WHEN)])
 
     [read] = read_inbox(login)
@@ -117,6 +118,23 @@ def test_forwarded_invoice_is_read_with_its_own_headers(mailbox: tuple[Dovecot, 
     assert forwarded.sender == "Hetzner Online GmbH <b@h.example>"
     assert [a.payload for a in forwarded.attachments] == [PDF]
     assert read.bytes_fetched < read.full_size - len(PHOTO)
+
+
+def test_photo_of_an_invoice_mail_is_fetched_for_ocr(mailbox: tuple[Dovecot, ImapLogin]) -> None:
+    dovecot, login = mailbox
+    raw = message(
+        "Your invoice 2026-117",
+        "Please find the invoice for March attached.",
+        ("invoice-photo.jpg", "image/jpeg", PHOTO),
+    )
+    dovecot.append(login.username, login.password or "", [(raw, WHEN)])
+
+    [read] = read_inbox(login)
+
+    assert [(a.filename, a.payload) for a in parsed(read).attachments] == [
+        ("invoice-photo.jpg", PHOTO)
+    ]
+    assert read.bytes_fetched > len(PHOTO)
 
 
 def test_mail_without_message_id_gets_the_same_id_every_time(

@@ -16,6 +16,7 @@ from core.processes import (
     ChildProcesses,
     celery_beat_args,
     celery_worker_args,
+    ocr_worker_args,
     redis_server_argv,
     uvicorn_args,
     wait_for_port,
@@ -50,6 +51,7 @@ class Worker:
 
     process: subprocess.Popen[bytes]
     log: Path
+    hostname: str = ""  # its Celery node name, e.g. for control commands
 
     def wait_for_task(self, task_id: str, timeout: float = 30) -> None:
         """Wait until the worker logs that task `task_id` finished (succeeded or raised)."""
@@ -111,14 +113,20 @@ class Services:
         )
         wait_for_port("127.0.0.1", port, 30, process)
 
-    def start_worker(self, name: str, concurrency: int = 2) -> Worker:
+    def start_worker(self, name: str, concurrency: int = 2, *, ocr: bool = False) -> Worker:
+        """A scan worker, or with `ocr` an OCR worker (queue `ocr`), as `invoicescan worker`
+        runs them."""
         log = self._log(f"worker-{name}")
-        worker = celery_worker_args(concurrency, "email_scanning", f"{name}@%h")
+        hostname = f"{name}@{socket.gethostname()}"
+        if ocr:
+            worker = ocr_worker_args(concurrency, hostname)
+        else:
+            worker = celery_worker_args(concurrency, "email_scanning", hostname)
         process = self.children.python(
             f"worker-{name}", *worker, "--without-gossip", "--without-mingle", log=log
         )
         wait_for_log_line(log, "ready.", process, 60)
-        return Worker(process, log)
+        return Worker(process, log, hostname)
 
     def start_beat(self) -> subprocess.Popen[bytes]:
         """Celery beat with the schedule of tasks/celery_app.py, as `invoicescan beat` runs it;

@@ -1,0 +1,217 @@
+"""OCR on a queue of its own, against real Dovecot, Redis, the store and real worker processes
+for both queues: a scan's text invoices are stored while its scanned documents still wait for
+OCR; the last OCR job ends the task SUCCESS; cancel drops queued OCR work; a killed OCR worker's
+job is recovered; a hostile image counts in errorCount."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import random
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from functools import cache
+
+import pypdfium2
+from PIL import Image
+
+from core.settings import settings
+from models import Invoice, OcrJob, ScanTask
+from models.email_account import utcnow
+from models.enums import InvoiceSource, ScanType, TaskStatus
+from tasks.cancel import cancel_task
+from tasks.celery_app import OCR_QUEUE, app
+from tasks.dispatch import start_scan
+from tasks.ocr_reaper import reap_stale_ocr_jobs
+from tests.support.mail import text_invoice
+from tests.support.paths import ROOT
+from tests.support.scans import mailbox_account, wait_until, wait_until_finished
+from tests.support.services import Worker, parent_of
+
+REAL_DEV = ROOT / "tests" / "corpora" / "real-dev" / "mustangproject"
+WHEN = datetime.now(UTC) - timedelta(days=2)
+
+
+@cache
+def page_image(name: str) -> Image.Image:
+    """Page 1 of a real invoice PDF rendered at 200 dpi, in grey, as a scanner would."""
+    pdf = pypdfium2.PdfDocument((REAL_DEV / name).read_bytes())
+    return pdf[0].render(scale=200 / 72).to_pil().convert("L")
+
+
+def image_only_pdf(name: str) -> bytes:
+    """The page as an image-only PDF: no text layer."""
+    out = io.BytesIO()
+    page_image(name).save(out, "PDF", resolution=200)
+    return out.getvalue()
+
+
+def jpeg_photo(name: str) -> bytes:
+    out = io.BytesIO()
+    page_image(name).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def mail_with(subject: str, sender: str, filename: str, kind: str, payload: bytes) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "me@example.com", subject
+    msg["Date"] = format_datetime(WHEN)
+    msg["Message-ID"] = make_msgid(domain="scans.example")
+    msg.set_content("Please find the invoice attached.\n")
+    maintype, subtype = kind.split("/")
+    msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def scanned_pdf_mail() -> bytes:
+    pdf = image_only_pdf("zugferd_invoice.pdf")
+    return mail_with(
+        "Rechnung 2014-03", "Kraxi <billing@kraxi.example>", "scan.pdf", "application/pdf", pdf
+    )
+
+
+def photo_mail() -> bytes:
+    photo = jpeg_photo("MustangBeispiel20221026.pdf")
+    return mail_with(
+        "Invoice RE1001", "weclapp <billing@weclapp.example>", "IMG_2041.jpg", "image/jpeg", photo
+    )
+
+
+def hostile_mail() -> bytes:
+    noise = random.Random(15).randbytes(200_000)
+    return mail_with("Invoice 77", "Shady <billing@shady.example>", "scan.jpg", "image/jpeg", noise)
+
+
+def hold(worker: Worker) -> None:
+    """The OCR worker stops taking messages from the `ocr` queue (they wait there)."""
+    replies = app.control.cancel_consumer(OCR_QUEUE, destination=[worker.hostname], reply=True)
+    assert replies, f"{worker.hostname} did not answer"
+
+
+def release(worker: Worker) -> None:
+    replies = app.control.add_consumer(OCR_QUEUE, destination=[worker.hostname], reply=True)
+    assert replies, f"{worker.hostname} did not answer"
+
+
+async def account_with(dovecot, mails: list[bytes]):
+    return await mailbox_account(dovecot, [(raw, WHEN) for raw in mails])
+
+
+async def invoices_of(account_id: str) -> list[Invoice]:
+    return await Invoice.find(Invoice.account_id == account_id).to_list()
+
+
+async def test_text_invoices_are_stored_before_ocr_then_ocr_ends_the_task(
+    dovecot, worker, ocr_worker, redis, database
+):
+    account = await account_with(
+        dovecot, [text_invoice(1, WHEN), scanned_pdf_mail(), text_invoice(2, WHEN), photo_mail()]
+    )
+    await asyncio.to_thread(hold, ocr_worker)
+    try:
+        task = await start_scan(account, ScanType.INBOX, 1, redis)
+        waiting = await wait_until(task.id, lambda t: t.reading_done or t.status.is_terminal, 60)
+        # The scan read everything; the OCR worker is held: the text invoices are there.
+        assert waiting.status is TaskStatus.PROGRESS
+        assert waiting.current_status == "Reading 2 scanned documents"
+        assert (waiting.emails_scanned, waiting.invoices_found) == (4, 2)
+        assert (waiting.ocr_total, waiting.ocr_pending) == (2, 2)
+        assert 0 < waiting.progress < 99 and waiting.estimated_duration_seconds is not None
+        stored = await invoices_of(str(account.id))
+        assert sorted(i.invoice_number or "" for i in stored) == ["INV-00001", "INV-00002"]
+        await asyncio.sleep(1)
+        assert (await ScanTask.get(task.id)).status is TaskStatus.PROGRESS  # type: ignore[union-attr]
+    finally:
+        await asyncio.to_thread(release, ocr_worker)
+    final = await wait_until_finished(task.id, 120)
+
+    assert final.status is TaskStatus.SUCCESS, final.error
+    assert (final.progress, final.current_status, final.error_count) == (100, "Done", 0)
+    assert (final.invoices_found, final.ocr_done, final.ocr_pending) == (4, 2, 0)
+    ocr = {i.attachment_name: i for i in await invoices_of(str(account.id)) if i.source == "OCR"}
+    assert set(ocr) == {"scan.pdf", "IMG_2041.jpg"}
+    assert (ocr["scan.pdf"].vendor, ocr["scan.pdf"].total_amount) == (
+        "Kraxi GmbH",
+        Decimal("1005.55"),
+    )
+    assert ocr["scan.pdf"].source is InvoiceSource.OCR and ocr["scan.pdf"].task_id == task.id
+    assert ocr["IMG_2041.jpg"].total_amount == Decimal("963.12")
+    assert await OcrJob.find(OcrJob.task_id == task.id).count() == 0
+
+
+async def test_a_hostile_image_counts_as_an_error_and_the_scan_succeeds(
+    dovecot, worker, ocr_worker, redis, database
+):
+    account = await account_with(dovecot, [hostile_mail(), text_invoice(3, WHEN)])
+    task = await start_scan(account, ScanType.INBOX, 1, redis)
+    final = await wait_until_finished(task.id, 120)
+
+    assert final.status is TaskStatus.SUCCESS, final.error
+    assert (final.emails_scanned, final.invoices_found, final.error_count) == (2, 1, 1)
+    assert (final.ocr_total, final.ocr_done, final.ocr_pending) == (1, 1, 0)
+    assert [i.invoice_number for i in await invoices_of(str(account.id))] == ["INV-00003"]
+
+
+async def test_cancel_drops_queued_ocr_work(dovecot, worker, ocr_worker, redis, database):
+    account = await account_with(dovecot, [scanned_pdf_mail(), text_invoice(4, WHEN)])
+    await asyncio.to_thread(hold, ocr_worker)
+    try:
+        task = await start_scan(account, ScanType.INBOX, 1, redis)
+        await wait_until(task.id, lambda t: t.reading_done or t.status.is_terminal, 60)
+        jobs = [job.id for job in await OcrJob.find(OcrJob.task_id == task.id).to_list()]
+        assert len(jobs) == 1
+        cancelled = await cancel_task(task, redis)
+        assert cancelled.status is TaskStatus.CANCELLED
+        assert await OcrJob.find(OcrJob.task_id == task.id).count() == 0
+    finally:
+        await asyncio.to_thread(release, ocr_worker)
+    # The job's message reaches the worker, which finds no job and does nothing.
+    await wait_for_log(ocr_worker, f"ocr job {jobs[0]}: nothing to do", 60)
+    stored = await invoices_of(str(account.id))
+    assert [i.invoice_number for i in stored] == ["INV-00004"]
+    assert (await ScanTask.get(task.id)).status is TaskStatus.CANCELLED  # type: ignore[union-attr]
+
+
+async def test_a_killed_ocr_worker_job_is_recovered(dovecot, worker, ocr_worker, redis, database):
+    account = await account_with(dovecot, [scanned_pdf_mail()])
+    task = await start_scan(account, ScanType.INBOX, 1, redis)
+    claimed = await wait_for_claim(task.id, 60)
+    assert (
+        claimed.worker_pid is not None and parent_of(claimed.worker_pid) == ocr_worker.process.pid
+    )
+    os.kill(claimed.worker_pid, signal.SIGKILL)
+    # Celery hands the lost message back at once (acks_late): it finds the job claimed.
+    await wait_for_log(ocr_worker, f"ocr job {claimed.id}: nothing to do", 60)
+    assert (await ScanTask.get(task.id)).status is TaskStatus.PROGRESS  # type: ignore[union-attr]
+    # Beat's reaper, once the claim is older than the timeout, queues the job again.
+    later = utcnow() + timedelta(seconds=settings.OCR_JOB_TIMEOUT_SECONDS + 1)
+    assert await reap_stale_ocr_jobs(later) == 1
+    final = await wait_until_finished(task.id, 120)
+
+    assert final.status is TaskStatus.SUCCESS, final.error
+    assert (final.invoices_found, final.error_count, final.ocr_done) == (1, 0, 1)
+    [invoice] = await invoices_of(str(account.id))
+    assert (invoice.source, invoice.vendor) == (InvoiceSource.OCR, "Kraxi GmbH")
+    assert await OcrJob.find(OcrJob.task_id == task.id).count() == 0
+
+
+async def wait_for_claim(task_id: str, timeout: float) -> OcrJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = await OcrJob.find_one(OcrJob.task_id == task_id, OcrJob.claimed_at != None)  # noqa: E711
+        if job is not None:
+            return job
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"no OCR job of {task_id} was claimed")
+
+
+async def wait_for_log(worker: Worker, needle: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while needle not in worker.log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"{needle!r} not in {worker.log}"
+        await asyncio.sleep(0.1)
