@@ -221,10 +221,16 @@ def read_scanned(doc: ScannedDoc) -> Reading:
     return Reading(found, time.perf_counter() - started)
 
 
-def read_all(docs: Iterable[ScannedDoc], processes: int) -> dict[str, Reading]:
-    """Every document of `docs` read in a pool of `processes`, each on one core, by name."""
+def read_all(
+    docs: Iterable[ScannedDoc], processes: int, warm_up: bool = False
+) -> dict[str, Reading]:
+    """Every document of `docs` read in a pool of `processes`, each on one core, by name.
+    `warm_up` first reads the first document once, unscored, so that loading the language
+    models is not timed with it (exactly so in a pool of one)."""
     docs = list(docs)
     with _pool(processes) as pool:
+        if warm_up and docs:
+            pool.submit(read_scanned, docs[0]).result()
         readings = pool.map(read_scanned, docs)
         return {doc.name: reading for doc, reading in zip(docs, readings, strict=True)}
 
