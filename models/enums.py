@@ -48,3 +48,4 @@ class InvoiceSource(StrEnum):
     PDF = "PDF"
     HTML = "HTML"
     TEXT = "TEXT"
+    OCR = "OCR"  # a scanned PDF or a photo, read by Tesseract

@@ -23,6 +23,16 @@ class ScanLimits:
     # within this time per PDF and this address space: a PDF that needs more is unreadable.
     max_pdf_seconds: float = 15.0
     max_pdf_reader_bytes: int = 1024 * 1024 * 1024
+    # OCR (scanner/ocr) reads this many pages of a scanned PDF or frames of an image (about half
+    # a second to a second each at 200 dpi): an invoice's fields are on its first pages.
+    max_ocr_pages: int = 5
+    # A page image with more pixels is refused before it is decoded (decompression bombs); an
+    # A4 page at 600 dpi has 35 million, a 48-megapixel phone photo 48 million.
+    max_ocr_pixels: int = 50_000_000
+    # Tesseract reads in a process of its own (scanner/ocr/sandbox.py), within this time per
+    # page and this address space: a document that needs more is unreadable.
+    max_ocr_page_seconds: float = 30.0
+    max_ocr_reader_bytes: int = 1024 * 1024 * 1024
 
 
 DEFAULT_LIMITS = ScanLimits()

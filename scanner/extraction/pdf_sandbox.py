@@ -10,24 +10,17 @@ forked (a Celery pool process) starts a child of its own.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import json
 import logging
 import os
-import select
-import struct
-import subprocess
-import sys
 import threading
-import time
 from dataclasses import dataclass
 
+from scanner.child_process import LENGTH, ChildProcess
 from scanner.extraction.layout import Word
 from scanner.extraction.record import Unreadable
 
 log = logging.getLogger(__name__)
-
-_LENGTH = struct.Struct(">I")
 
 
 class PdfiumRefused(Exception):
@@ -42,59 +35,8 @@ class PageWords:
     sizes: list[tuple[float, float]]
 
 
-class _Child:
-    def __init__(self, memory_bytes: int) -> None:
-        self.memory_bytes = memory_bytes
-        self.owner = os.getpid()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "scanner.extraction.pdf_child", str(memory_bytes)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # PDFium's warnings about damaged files
-        )
-
-    def ask(self, request: bytes, seconds: float) -> bytes:
-        """Send a request and wait for the answer; raises TimeoutError or EOFError."""
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None and stdout is not None
-        stdin.write(request)
-        stdin.flush()
-        deadline = time.monotonic() + seconds
-        length = _LENGTH.unpack(self._read(_LENGTH.size, deadline))[0]
-        return self._read(length, deadline)
-
-    def _read(self, size: int, deadline: float) -> bytes:
-        stdout = self.process.stdout
-        assert stdout is not None
-        chunks, missing = [], size
-        while missing:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([stdout], [], [], remaining)[0]:
-                raise TimeoutError
-            chunk = os.read(stdout.fileno(), missing)
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            missing -= len(chunk)
-        return b"".join(chunks)
-
-    def stop(self) -> None:
-        """Kill the child if it runs, and close its pipes."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.forget()
-
-    def forget(self) -> None:
-        """Close this process's ends of the pipes (a forked copy's, its child left alone)."""
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None:
-                with contextlib.suppress(OSError):  # a write the child never read
-                    pipe.close()
-
-
 _lock = threading.Lock()
-_child: _Child | None = None
+_child: ChildProcess | None = None
 
 
 def read_page_words(
@@ -104,19 +46,19 @@ def read_page_words(
     `memory_bytes`; Unreadable when it overruns either, PdfiumRefused when PDFium refuses."""
     global _child
     header = json.dumps({"pages": pages, "chars": chars, "size": len(payload)}).encode()
-    request = _LENGTH.pack(len(header)) + header + payload
+    request = LENGTH.pack(len(header)) + header + payload
     with _lock:
         if _child is not None and _child.owner != os.getpid():
             _child.forget()  # a forked copy's child belongs to the process that started it
             _child = None
-        if _child is not None and _child.memory_bytes != memory_bytes:
+        if _child is not None and _child.args != (str(memory_bytes),):
             _child.stop()
             _child = None
         if _child is not None and _child.process.poll() is not None:
             _child.stop()  # ended since the last PDF (killed from outside): start another
             _child = None
         if _child is None:
-            _child = _Child(memory_bytes)
+            _child = ChildProcess("scanner.extraction.pdf_child", str(memory_bytes))
         child, answered = _child, False
         try:
             answer = json.loads(child.ask(request, seconds))

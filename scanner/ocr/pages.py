@@ -1,0 +1,98 @@
+"""Page images to read: a PDF's pages rendered with PDFium, or an image's frames opened with
+Pillow, each refused before its pixels are decoded when it is larger than the limit.
+
+Runs in the OCR child (`scanner.ocr.child`): decoding hostile images is C code too. Pillow reads
+an image's size from its header without decoding it, so a decompression bomb (a 60,000 x 60,000
+PNG of a few KB) or a 20,000 x 20,000 TIFF is refused by its size; `Image.MAX_IMAGE_PIXELS` is set
+to the same limit as a second guard on every path that decodes.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageOps, ImageSequence
+
+from scanner.extraction.record import Unreadable
+
+# Pages are rendered at this resolution: enough for Tesseract on an invoice's 8-10 pt print
+# (its models want letters about 20-30 pixels high), and a fifth of 450 dpi's pixels and time.
+DPI = 200
+POINTS_PER_INCH = 72
+# An image that says less (or something absurd) is taken to be a scan at this resolution.
+_MIN_DPI, _MAX_DPI = 50, 1200
+
+
+@dataclass(slots=True)
+class PageImage:
+    """One page as a greyscale image, and how many points one of its pixels is."""
+
+    image: Image.Image
+    points_per_pixel: float
+
+
+def pdf_pages(payload: bytes, max_pages: int, max_pixels: int) -> Iterator[PageImage]:
+    """The first `max_pages` pages of a PDF rendered at DPI (less for a page so large that DPI
+    would pass `max_pixels`)."""
+    try:
+        document = pdfium.PdfDocument(payload)
+    except pdfium.PdfiumError as exc:
+        raise Unreadable(f"not a readable PDF ({exc})") from None
+    try:
+        for index in range(min(max_pages, len(document))):
+            page = document[index]
+            try:
+                width, height = page.get_size()
+                scale = DPI / POINTS_PER_INCH
+                area = max(width * height, 1.0) * scale * scale
+                if area > max_pixels:
+                    scale *= (max_pixels / area) ** 0.5
+                image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+            finally:
+                page.close()
+            yield PageImage(image, 1 / scale)
+    except pdfium.PdfiumError as exc:
+        raise Unreadable(f"PDF page not rendered ({exc})") from None
+    finally:
+        document.close()
+
+
+def image_pages(payload: bytes, max_pages: int, max_pixels: int) -> Iterator[PageImage]:
+    """The first `max_pages` frames of an image (a multi-page TIFF has several), upright as its
+    EXIF orientation says, refused when a frame has more than `max_pixels` pixels."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(payload))
+            for index, frame in enumerate(ImageSequence.Iterator(image)):
+                if index >= max_pages:
+                    break
+                width, height = frame.size
+                if width * height > max_pixels:
+                    raise Unreadable(
+                        f"image of {width} x {height} pixels, over the limit of {max_pixels}"
+                    )
+                upright = ImageOps.exif_transpose(frame.convert("L"))
+                yield PageImage(upright, POINTS_PER_INCH / _dpi(image))
+    except Unreadable:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Unreadable(f"image over the limit of {max_pixels} pixels") from None
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        # UnidentifiedImageError is an OSError; a truncated or corrupt stream raises the others.
+        raise Unreadable(f"not a readable image ({type(exc).__name__})") from None
+
+
+def _dpi(image: Image.Image) -> float:
+    """The image's resolution as it states it, else DPI."""
+    stated = image.info.get("dpi")
+    try:
+        dpi = float(stated[0]) if stated else 0.0
+    except (TypeError, ValueError, IndexError):
+        dpi = 0.0
+    return dpi if _MIN_DPI <= dpi <= _MAX_DPI else DPI
