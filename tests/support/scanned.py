@@ -208,7 +208,8 @@ class Reading:
 
 def read_scanned(doc: ScannedDoc) -> Reading:
     """Read `doc` with the OCR reader as the scanner reads an attachment of a neutral mail."""
-    from scanner.ocr import Unreadable, read_ocr_invoice
+    from scanner.extraction.record import Unreadable
+    from scanner.ocr import read_ocr_invoice
 
     payload = doc.path.read_bytes()
     started = time.perf_counter()
