@@ -115,20 +115,17 @@ def scanned_documents(
     """`docs` scanned (see the module), their files in `folder`: made there in a pool of
     `processes`, or found there from an earlier call."""
     planned = [_plan(doc, folder, dpi) for doc in docs]
-    missing = [(doc, scanned) for doc, scanned, pdf in planned if not scanned.path.exists()]
-    if missing:
+    jobs = [
+        (pdf, scanned.made, scanned.path) for scanned, pdf in planned if not scanned.path.exists()
+    ]
+    if jobs:
         folder.mkdir(parents=True, exist_ok=True)
         with _pool(processes) as pool:
-            jobs = [
-                (pdf, scanned.made, scanned.path)
-                for doc, scanned, pdf in planned
-                if not scanned.path.exists()
-            ]
             list(pool.map(_make, *zip(*jobs, strict=True)))
-    return tuple(scanned for _, scanned, _ in planned)
+    return tuple(scanned for scanned, _ in planned)
 
 
-def _plan(doc: RealDoc, folder: Path, dpi: int | None) -> tuple[RealDoc, ScannedDoc, bytes]:
+def _plan(doc: RealDoc, folder: Path, dpi: int | None) -> tuple[ScannedDoc, bytes]:
     pdf = doc.pdf  # its embedded files are removed where it is made, in the pool
     pages = len(pypdfium2.PdfDocument(pdf))
     made = degradation(doc, pages, dpi)
@@ -145,7 +142,7 @@ def _plan(doc: RealDoc, folder: Path, dpi: int | None) -> tuple[RealDoc, Scanned
         pages=pages,
         made=made,
     )
-    return doc, scanned, pdf
+    return scanned, pdf
 
 
 def _make(pdf: bytes, made: Degradation, path: Path) -> None:
