@@ -6,6 +6,7 @@ a tenth of a second), and one for orientation detection.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import tesserocr
@@ -16,6 +17,10 @@ from scanner.ocr.upright import MIN_ORIENTATION_CONFIDENCE
 
 # A word Tesseract is this unsure of, with no letter or digit in it, is a speck of noise.
 _NOISE_CONFIDENCE = 40.0
+# A capital O touching a digit in a word of four digits or more is a zero Tesseract misread
+# ("RO005532486"): invoice numbers and amounts mix letters and digits, words never do so.
+_ZERO_READ_AS_O = re.compile(r"O(?=\d)|(?<=\d)O")
+_DIGITS = re.compile(r"\d")
 # APIs kept loaded: the mail's languages change rarely within a mailbox.
 _KEPT_APIS = 3
 
@@ -69,6 +74,8 @@ class Recogniser:
             confidence = float(word.Confidence(level))
             if confidence < _NOISE_CONFIDENCE and not any(char.isalnum() for char in text):
                 continue
+            if len(_DIGITS.findall(text)) >= 4:
+                text = _ZERO_READ_AS_O.sub("0", text)
             x0, top, x1, bottom = (value * points_per_pixel for value in box)
             found.append(OcrWord(text, x0, x1, top, bottom, confidence))
         return found
