@@ -22,6 +22,7 @@ from bench import (  # noqa: E402 - settings need the env first
     concurrent_clients,
     extraction,
     fanout,
+    ocr,
     progress_latency,
     real_invoices,
     scan_load,
@@ -33,6 +34,7 @@ from bench.stack import running_stack  # noqa: E402
 ALL = (
     extraction,
     real_invoices,
+    ocr,
     startscan_latency,
     concurrent_clients,
     progress_latency,
