@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     OCR_JOB_TIMEOUT_SECONDS: int = Field(default=600, ge=30, le=3 * 3600)
     OCR_MAX_ATTEMPTS: int = Field(default=2, ge=1, le=10)
     OCR_MAX_PART_BYTES: int = Field(default=15 * 1024 * 1024, ge=1024, le=15 * 1024 * 1024)
+    # What OCR reads of one scanned document (scanner/limits.py explains each).
+    OCR_MAX_PAGES: int = Field(default=5, ge=1, le=100)
+    OCR_MAX_PIXELS: int = Field(default=50_000_000, ge=1_000_000, le=500_000_000)
+    OCR_MAX_PAGE_SECONDS: float = Field(default=30.0, ge=1.0, le=600.0)
+    OCR_READER_MEMORY_MB: int = Field(default=1024, ge=256, le=65536)
     # Finished tasks older than this are removed daily; their invoices stay.
     TASK_RETENTION_DAYS: int = Field(default=90, ge=1, le=3650)
     # Beat rescans every account this often (0: never), over this many months.

@@ -186,6 +186,10 @@ def scan_limits() -> ScanLimits:
         max_decompressed_bytes=settings.SCAN_MAX_DECOMPRESSED_BYTES,
         max_pdf_seconds=settings.SCAN_MAX_PDF_SECONDS,
         max_pdf_reader_bytes=settings.SCAN_PDF_READER_MEMORY_MB * 1024 * 1024,
+        max_ocr_pages=settings.OCR_MAX_PAGES,
+        max_ocr_pixels=settings.OCR_MAX_PIXELS,
+        max_ocr_page_seconds=settings.OCR_MAX_PAGE_SECONDS,
+        max_ocr_reader_bytes=settings.OCR_READER_MEMORY_MB * 1024 * 1024,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from core.settings import settings
 from models import Invoice, ScanTask
 from models.enums import TaskStatus
 from tasks import batches, recorder
@@ -104,3 +105,17 @@ async def test_a_write_falls_due_with_a_percent_of_progress_or_after_a_while(
     monkeypatch.setattr(recorder, "MAX_INTERVAL_SECONDS", 0.1)
     assert scan.write_due()  # but a while has passed
     await ScanTask.apply_changes(task.id, {"status": TaskStatus.CANCELLED})
+
+
+def test_ocr_limits_come_from_the_settings(monkeypatch) -> None:
+    monkeypatch.setattr(settings, "OCR_MAX_PAGES", 3)
+    monkeypatch.setattr(settings, "OCR_MAX_PIXELS", 2_000_000)
+    monkeypatch.setattr(settings, "OCR_MAX_PAGE_SECONDS", 7.5)
+    monkeypatch.setattr(settings, "OCR_READER_MEMORY_MB", 512)
+    limits = scan_limits()
+    assert (
+        limits.max_ocr_pages,
+        limits.max_ocr_pixels,
+        limits.max_ocr_page_seconds,
+        limits.max_ocr_reader_bytes,
+    ) == (3, 2_000_000, 7.5, 512 * 1024 * 1024)
