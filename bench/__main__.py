@@ -23,6 +23,7 @@ from bench import (  # noqa: E402 - settings need the env first
     extraction,
     fanout,
     ocr,
+    ocr_load,
     progress_latency,
     real_invoices,
     scan_load,
@@ -35,11 +36,13 @@ ALL = (
     extraction,
     real_invoices,
     ocr,
+    ocr_load,
     startscan_latency,
     concurrent_clients,
     progress_latency,
     scan_load,
     fanout,
+    ocr_load,
     attacks,
 )
 OUTPUT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"

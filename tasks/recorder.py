@@ -29,7 +29,7 @@ from models.enums import TaskStatus
 from models.scan_task import ScanPosition, attempt_is
 from tasks import estimates
 from tasks.lifecycle import terminal_changes
-from tasks.ocr_accounting import finish_or_wait, overall_progress, waiting_step
+from tasks.ocr_accounting import finish_or_wait, ocr_estimate, overall_progress, waiting_step
 from tasks.progress import TaskState, publish_task_state
 
 MIN_INTERVAL_SECONDS = 0.1
@@ -159,7 +159,9 @@ class TaskRecorder:
         changes: dict[str, Any] = {"reading_done": True}
         if self.task.ocr_pending > 0:
             # As last known: OCR jobs only lower it, and finish_or_wait writes the count now.
+            # The estimate goes with the step, so no event shows the wait without one.
             changes["current_status"] = waiting_step(self.task.ocr_pending)
+            changes["estimated_duration_seconds"] = ocr_estimate(self.task)
         await self._write(changes)
         await finish_or_wait(self.task, self._redis)
 

@@ -6,19 +6,12 @@ job is recovered; a hostile image counts in errorCount."""
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import random
 import signal
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from functools import cache
-
-import pypdfium2
-from PIL import Image
 
 from core.settings import settings
 from models import Invoice, OcrJob, ScanTask
@@ -28,63 +21,23 @@ from tasks.cancel import cancel_task
 from tasks.celery_app import OCR_QUEUE, app
 from tasks.dispatch import start_scan
 from tasks.ocr_reaper import reap_stale_ocr_jobs
+from tests.support.hostile_images import huge_tiff, png_bomb
 from tests.support.mail import text_invoice
-from tests.support.paths import ROOT
+from tests.support.scanned_mail import WHEN, mail_with, photo_mail, scanned_pdf_mail
 from tests.support.scans import mailbox_account, wait_until, wait_until_finished
 from tests.support.services import Worker, parent_of
 
-REAL_DEV = ROOT / "tests" / "corpora" / "real-dev" / "mustangproject"
-WHEN = datetime.now(UTC) - timedelta(days=2)
 
-
-@cache
-def page_image(name: str) -> Image.Image:
-    """Page 1 of a real invoice PDF rendered at 200 dpi, in grey, as a scanner would."""
-    pdf = pypdfium2.PdfDocument((REAL_DEV / name).read_bytes())
-    return pdf[0].render(scale=200 / 72).to_pil().convert("L")
-
-
-def image_only_pdf(name: str) -> bytes:
-    """The page as an image-only PDF: no text layer."""
-    out = io.BytesIO()
-    page_image(name).save(out, "PDF", resolution=200)
-    return out.getvalue()
-
-
-def jpeg_photo(name: str) -> bytes:
-    out = io.BytesIO()
-    page_image(name).save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
-def mail_with(subject: str, sender: str, filename: str, kind: str, payload: bytes) -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, "me@example.com", subject
-    msg["Date"] = format_datetime(WHEN)
-    msg["Message-ID"] = make_msgid(domain="scans.example")
-    msg.set_content("Please find the invoice attached.\n")
-    maintype, subtype = kind.split("/")
-    msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
-    return msg.as_bytes()
-
-
-def scanned_pdf_mail() -> bytes:
-    pdf = image_only_pdf("zugferd_invoice.pdf")
-    return mail_with(
-        "Rechnung 2014-03", "Kraxi <billing@kraxi.example>", "scan.pdf", "application/pdf", pdf
-    )
-
-
-def photo_mail() -> bytes:
-    photo = jpeg_photo("MustangBeispiel20221026.pdf")
-    return mail_with(
-        "Invoice RE1001", "weclapp <billing@weclapp.example>", "IMG_2041.jpg", "image/jpeg", photo
-    )
-
-
-def hostile_mail() -> bytes:
+def hostile_mails() -> list[bytes]:
+    """Three invoice mails whose "scan" no reader should decode: a decompression-bomb PNG, a
+    20,000-pixel-square TIFF and random bytes named scan.jpg."""
+    shady = "Shady <billing@shady.example>"
     noise = random.Random(15).randbytes(200_000)
-    return mail_with("Invoice 77", "Shady <billing@shady.example>", "scan.jpg", "image/jpeg", noise)
+    return [
+        mail_with("Invoice 77", shady, "scan.jpg", "image/jpeg", noise),
+        mail_with("Invoice 78", shady, "scan.png", "image/png", png_bomb(60_000)),
+        mail_with("Invoice 79", shady, "scan.tiff", "image/tiff", huge_tiff(20_000)),
+    ]
 
 
 def hold(worker: Worker) -> None:
@@ -144,16 +97,16 @@ async def test_text_invoices_are_stored_before_ocr_then_ocr_ends_the_task(
     assert await OcrJob.find(OcrJob.task_id == task.id).count() == 0
 
 
-async def test_a_hostile_image_counts_as_an_error_and_the_scan_succeeds(
+async def test_hostile_images_count_as_errors_and_the_scan_succeeds(
     dovecot, worker, ocr_worker, redis, database
 ):
-    account = await account_with(dovecot, [hostile_mail(), text_invoice(3, WHEN)])
+    account = await account_with(dovecot, [*hostile_mails(), text_invoice(3, WHEN)])
     task = await start_scan(account, ScanType.INBOX, 1, redis)
     final = await wait_until_finished(task.id, 120)
 
     assert final.status is TaskStatus.SUCCESS, final.error
-    assert (final.emails_scanned, final.invoices_found, final.error_count) == (2, 1, 1)
-    assert (final.ocr_total, final.ocr_done, final.ocr_pending) == (1, 1, 0)
+    assert (final.emails_scanned, final.invoices_found, final.error_count) == (4, 1, 3)
+    assert (final.ocr_total, final.ocr_done, final.ocr_pending) == (3, 3, 0)
     assert [i.invoice_number for i in await invoices_of(str(account.id))] == ["INV-00003"]
 
 

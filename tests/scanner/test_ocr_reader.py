@@ -7,9 +7,7 @@ from __future__ import annotations
 import io
 import random
 import resource
-import struct
 import time
-import zlib
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +21,7 @@ from scanner.extraction.layout import layout_of_text
 from scanner.extraction.record import Unreadable
 from scanner.ocr import needs_ocr_pdf, ocr_candidate_image, ocr_unavailable, read_ocr_invoice
 from scanner.ocr.pages import DPI
+from tests.support.hostile_images import huge_tiff, png_bomb
 from tests.support.paths import CORPORA
 
 HETZNER = CORPORA / "real-dev" / "zugferd-corpus" / "RE-E-974-Hetzner_2016-01-19_R0005532486.pdf"
@@ -79,48 +78,11 @@ def test_an_image_only_pdf_reads_as_ocr() -> None:
     assert (invoice.source, invoice.invoice_number) == (InvoiceSource.OCR, "R0005532486")
 
 
-def _png_bomb(side: int) -> bytes:
-    """A 1-bit PNG of `side` x `side` white pixels: a few hundred KB that decode to gigabytes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    compressor = zlib.compressobj(9)
-    row = b"\x00" + b"\xff" * (side // 8)
-    data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
-
-
-def _huge_tiff(side: int) -> bytes:
-    """An uncompressed 8-bit TIFF whose header says `side` x `side` pixels (its strip is short:
-    a reader that trusts the header allocates the whole image)."""
-    entries = [
-        (256, 4, side),  # ImageWidth
-        (257, 4, side),  # ImageLength
-        (258, 3, 8),  # BitsPerSample
-        (259, 3, 1),  # no compression
-        (262, 3, 1),  # black is zero
-        (273, 4, 8 + 2 + 12 * 9 + 4),  # StripOffsets: just after the directory
-        (277, 3, 1),  # SamplesPerPixel
-        (278, 4, side),  # RowsPerStrip
-        (279, 4, side * side),  # StripByteCounts
-    ]
-    directory = struct.pack("<H", len(entries))
-    for tag, kind, value in entries:
-        directory += struct.pack("<HHI", tag, kind, 1) + (
-            struct.pack("<HH", value, 0) if kind == 3 else struct.pack("<I", value)
-        )
-    return b"II*\x00" + struct.pack("<I", 8) + directory + b"\x00" * 4 + b"\xff" * 4096
-
-
 @pytest.mark.parametrize(
     ("name", "kind", "payload", "reason"),
     [
-        ("bomb.png", "image/png", _png_bomb(60_000), "over the limit of 50000000 pixels"),
-        ("huge.tiff", "image/tiff", _huge_tiff(20_000), "over the limit of 50000000 pixels"),
+        ("bomb.png", "image/png", png_bomb(60_000), "over the limit of 50000000 pixels"),
+        ("huge.tiff", "image/tiff", huge_tiff(20_000), "over the limit of 50000000 pixels"),
         ("scan.jpg", "image/jpeg", random.Random(15).randbytes(64 * 1024), "not a readable image"),
     ],
     ids=["decompression-bomb-png", "20000-square-tiff", "random-bytes-jpg"],
