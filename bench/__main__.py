@@ -36,7 +36,6 @@ ALL = (
     extraction,
     real_invoices,
     ocr,
-    ocr_load,
     startscan_latency,
     concurrent_clients,
     progress_latency,
