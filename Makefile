@@ -35,6 +35,7 @@ dev: $(VENV)/.installed
 test: $(VENV)/.installed-dev $(CLIENTS)/node_modules/.installed
 	@command -v dovecot >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; }
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v pdftoppm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
 	@missing=$$(for pack in $(OCR_LANGUAGES); do tesseract --list-langs 2>/dev/null | grep -qx $$pack || echo tesseract-ocr-$$pack; done); \
 	[ -z "$$missing" ] && command -v tesseract >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr $$missing; }
 	$(BIN)/pytest

@@ -1,5 +1,6 @@
-"""Page images to read: a PDF's pages rendered with PDFium, or an image's frames opened with
-Pillow, each refused before its pixels are decoded when it is larger than the limit.
+"""Page images to read: a PDF's pages rendered with PDFium (poppler's pdftoppm when PDFium
+refuses the file), or an image's frames opened with Pillow, each refused before its pixels are
+decoded when it is larger than the limit.
 
 Runs in the OCR child (`scanner.ocr.child`): decoding hostile images is C code too. Pillow reads
 an image's size from its header without decoding it, so a decompression bomb (a 60,000 x 60,000
@@ -10,9 +11,13 @@ to the same limit as a second guard on every path that decodes.
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps, ImageSequence
@@ -25,6 +30,8 @@ DPI = 200
 POINTS_PER_INCH = 72
 # An image that says less (or something absurd) is taken to be a scan at this resolution.
 _MIN_DPI, _MAX_DPI = 50, 1200
+# pdftoppm's time for a document; the parent's per-page deadline bounds the child as well.
+_POPPLER_SECONDS = 120
 
 
 @dataclass(slots=True)
@@ -38,10 +45,14 @@ class PageImage:
 def pdf_pages(payload: bytes, max_pages: int, max_pixels: int) -> Iterator[PageImage]:
     """The first `max_pages` pages of a PDF rendered at DPI (less for a page so large that DPI
     would pass `max_pixels`)."""
+    refused: str | None = None
     try:
         document = pdfium.PdfDocument(payload)
     except pdfium.PdfiumError as exc:
-        raise Unreadable(f"not a readable PDF ({exc})") from None
+        refused = str(exc)
+    if refused is not None:
+        yield from poppler_pages(payload, max_pages, max_pixels, refused=refused)
+        return
     try:
         for index in range(min(max_pages, len(document))):
             page = document[index]
@@ -59,6 +70,35 @@ def pdf_pages(payload: bytes, max_pages: int, max_pixels: int) -> Iterator[PageI
         raise Unreadable(f"PDF page not rendered ({exc})") from None
     finally:
         document.close()
+
+
+def poppler_pages(
+    payload: bytes, max_pages: int, max_pixels: int, *, refused: str
+) -> Iterator[PageImage]:
+    """The pages as poppler's pdftoppm renders them at DPI, for a PDF that PDFium `refused`:
+    another parser reads some damaged files PDFium does not. Unreadable when poppler is not
+    installed or fails too."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        raise Unreadable(f"not a readable PDF ({refused})")
+    with tempfile.TemporaryDirectory(prefix="invoicescan-poppler-") as folder:
+        command = [tool, "-r", str(DPI), "-gray", "-png", "-f", "1", "-l", str(max_pages)]
+        try:
+            subprocess.run(
+                [*command, "-", str(Path(folder) / "page")],
+                input=payload,
+                capture_output=True,
+                timeout=_POPPLER_SECONDS,
+                check=True,
+            )
+        except (subprocess.SubprocessError, OSError):
+            raise Unreadable(f"not a readable PDF ({refused}; poppler failed too)") from None
+        rendered = sorted(Path(folder).glob("page*.png"))  # page-1.png ... (zero-padded)
+        if not rendered:
+            raise Unreadable(f"not a readable PDF ({refused}; poppler rendered no page)")
+        for path in rendered:
+            for page in image_pages(path.read_bytes(), 1, max_pixels):
+                yield PageImage(page.image, POINTS_PER_INCH / DPI)
 
 
 def image_pages(payload: bytes, max_pages: int, max_pixels: int) -> Iterator[PageImage]:

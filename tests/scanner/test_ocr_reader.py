@@ -133,3 +133,24 @@ def test_a_pdf_without_enough_text_needs_ocr() -> None:
 )
 def test_which_images_are_ocr_candidates(filename, content_type, subject, body, expected) -> None:
     assert ocr_candidate_image(filename, content_type, subject, body) is expected
+
+
+def test_a_pdf_pdfium_refuses_is_rendered_by_poppler(monkeypatch) -> None:
+    """PDFium refusing a file (as it does some damaged ones) leaves poppler's pdftoppm to
+    render it, at the same resolution."""
+    from scanner.ocr import pages
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise pages.pdfium.PdfiumError("refused in the test")
+
+    payload = HETZNER.read_bytes()
+    monkeypatch.setattr(pages.pdfium, "PdfDocument", refuse)
+    [page] = list(pages.pdf_pages(payload, 1, 50_000_000))
+    width, height = page.image.size
+    assert (round(width * page.points_per_pixel), round(height * page.points_per_pixel)) == (
+        595,
+        842,
+    )
+    monkeypatch.setattr(pages.shutil, "which", lambda name: None)
+    with pytest.raises(Unreadable, match="not a readable PDF \\(refused in the test\\)"):
+        list(pages.pdf_pages(payload, 1, 50_000_000))
