@@ -40,6 +40,7 @@ from scanner.extraction.structured import EInvoice, looks_like_xml, read_e_invoi
 from scanner.extraction.vendor import SENDER_NAME
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 from scanner.messages import Attachment, ParsedMessage
+from scanner.ocr import needs_ocr_pdf, ocr_candidate_image
 
 __all__ = [
     "FoundInvoice",
@@ -195,9 +196,6 @@ class _MessageReader:
         return self.message.sender
 
     def _attachment(self, attachment: Attachment) -> FoundInvoice | None:
-        # Imported here: scanner.ocr's reader imports this module (FoundInvoice).
-        from scanner.ocr import ocr_candidate_image
-
         name, kind, payload = attachment.filename, attachment.content_type, attachment.payload
         if ocr_candidate_image(name, kind, self.message.subject, self.context.body):
             self._photos.append(self._to_ocr(attachment))
@@ -223,7 +221,6 @@ class _MessageReader:
         if e_invoice is not None:
             return self._structured(attachment, e_invoice)
         layout = document.layout()
-        from scanner.ocr import needs_ocr_pdf  # see _attachment
 
         scanned = needs_ocr_pdf(layout)
         if not is_invoice_attachment(layout.lines, attachment.filename, self.context):

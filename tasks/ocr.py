@@ -24,7 +24,7 @@ from models.enums import TaskStatus
 from scanner.extraction.fields import TextHints
 from scanner.extraction.record import Unreadable
 from scanner.invoices import FoundInvoice
-from scanner.ocr import read_ocr_invoice
+from scanner.ocr.reader import read_ocr_invoice
 from tasks.batches import account_exists, new_invoice, store_new
 from tasks.celery_app import OCR_TASK, app
 from tasks.ocr_accounting import finish_or_wait

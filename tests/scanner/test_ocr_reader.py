@@ -19,8 +19,9 @@ from models.enums import InvoiceSource
 from scanner.extraction.fields import TextHints
 from scanner.extraction.layout import layout_of_text
 from scanner.extraction.record import Unreadable
-from scanner.ocr import needs_ocr_pdf, ocr_candidate_image, ocr_unavailable, read_ocr_invoice
+from scanner.ocr import needs_ocr_pdf, ocr_candidate_image, ocr_unavailable
 from scanner.ocr.pages import DPI
+from scanner.ocr.reader import read_ocr_invoice
 from tests.support.hostile_images import huge_tiff, png_bomb
 from tests.support.paths import CORPORA
 

@@ -206,7 +206,7 @@ class Reading:
 def read_scanned(doc: ScannedDoc) -> Reading:
     """Read `doc` with the OCR reader as the scanner reads an attachment of a neutral mail."""
     from scanner.extraction.record import Unreadable
-    from scanner.ocr import read_ocr_invoice
+    from scanner.ocr.reader import read_ocr_invoice
 
     payload = doc.path.read_bytes()
     started = time.perf_counter()
