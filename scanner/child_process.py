@@ -10,13 +10,16 @@ one child per worker process and start another when one dies or overruns.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import resource
 import select
 import struct
 import subprocess
 import sys
 import time
-from typing import BinaryIO
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 LENGTH = struct.Struct(">I")
 
@@ -97,3 +100,21 @@ def write_frame(answers: BinaryIO, payload: bytes) -> None:
     """Send one answer frame from the child."""
     answers.write(frame(payload))
     answers.flush()
+
+
+def read_request(requests: BinaryIO) -> tuple[dict[str, Any], bytes] | None:
+    """The child's next request: its JSON header (which carries the payload's `size`) and the
+    payload; None when the parent closed the pipe."""
+    head = requests.read(LENGTH.size)
+    if len(head) < LENGTH.size:
+        return None
+    request: dict[str, Any] = json.loads(requests.read(LENGTH.unpack(head)[0]))
+    return request, requests.read(int(request["size"]))
+
+
+def child_main(serve: Callable[[BinaryIO, BinaryIO], None]) -> None:
+    """A child's entry point (python -m MODULE MEMORY_BYTES): its address space limited before
+    it reads anything, then `serve` on its standard input and output."""
+    memory = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    serve(sys.stdin.buffer, sys.stdout.buffer)

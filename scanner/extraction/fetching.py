@@ -25,9 +25,17 @@ def worth_fetching(subject: str, body: str, filename: str, content_type: str) ->
         return True
     if not looks_like_pdf(filename, content_type):
         return False
-    named = kind_of_name(words_of_filename(filename))
+    named, about = what_it_is(filename, subject, body)
     if named is not None:
         return named == INVOICE
-    topic = MailContext(subject).topic
-    about = kinds_in(topic) | kinds_in(body[:_BODY_CHARS])
     return INVOICE in about or not about
+
+
+def what_it_is(filename: str, subject: str, body: str) -> tuple[str | None, set[str]]:
+    """The kind of document an attachment's file name names (None when it names none), and
+    else the kinds its mail's subject and body speak of (empty when the name told)."""
+    named = kind_of_name(words_of_filename(filename))
+    if named is not None:
+        return named, set()
+    topic = MailContext(subject).topic
+    return None, kinds_in(topic) | kinds_in(body[:_BODY_CHARS])

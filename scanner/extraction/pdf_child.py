@@ -13,16 +13,12 @@ length and JSON: {"pages": [[word, ...], ...], "sizes": [[width, height], ...]} 
 from __future__ import annotations
 
 import json
-import resource
-import struct
-import sys
 from typing import BinaryIO
 
 import pypdfium2 as pdfium
 
+from scanner.child_process import child_main, read_request, write_frame
 from scanner.extraction.pdf_words import page_words
-
-_LENGTH = struct.Struct(">I")
 
 
 def read_words(payload: bytes, pages: int, chars: int) -> dict[str, object]:
@@ -54,22 +50,11 @@ def read_words(payload: bytes, pages: int, chars: int) -> dict[str, object]:
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     """Answer requests until the parent closes the pipe."""
-    while True:
-        head = requests.read(_LENGTH.size)
-        if len(head) < _LENGTH.size:
-            return
-        request = json.loads(requests.read(_LENGTH.unpack(head)[0]))
-        payload = requests.read(request["size"])
-        answer = json.dumps(read_words(payload, request["pages"], request["chars"])).encode()
-        answers.write(_LENGTH.pack(len(answer)) + answer)
-        answers.flush()
-
-
-def main() -> None:
-    memory = int(sys.argv[1])
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    while (request := read_request(requests)) is not None:
+        header, payload = request
+        answer = read_words(payload, header["pages"], header["chars"])
+        write_frame(answers, json.dumps(answer).encode())
 
 
 if __name__ == "__main__":
-    main()
+    child_main(serve)

@@ -21,12 +21,10 @@ were lost with them.
 from __future__ import annotations
 
 import json
-import resource
-import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from scanner.child_process import LENGTH, write_frame
+from scanner.child_process import child_main, read_request, write_frame
 from scanner.extraction.language import language_of
 from scanner.extraction.record import Unreadable
 from scanner.ocr.engine import BASE_MODEL, every_model, model_of
@@ -79,21 +77,11 @@ def _page(words: list[OcrWord], size: tuple[int, int], page: PageImage) -> dict[
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     """Answer requests until the parent closes the pipe."""
     recogniser = Recogniser()
-    while True:
-        head = requests.read(LENGTH.size)
-        if len(head) < LENGTH.size:
-            return
-        request = json.loads(requests.read(LENGTH.unpack(head)[0]))
-        payload = requests.read(request["size"])
-        for answer in read_document(recogniser, request, payload):
+    while (request := read_request(requests)) is not None:
+        header, payload = request
+        for answer in read_document(recogniser, header, payload):
             write_frame(answers, json.dumps(answer).encode())
 
 
-def main() -> None:
-    memory = int(sys.argv[1])
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    serve(sys.stdin.buffer, sys.stdout.buffer)
-
-
 if __name__ == "__main__":
-    main()
+    child_main(serve)

@@ -4,16 +4,14 @@ that is about an invoice. The scan calls these before queueing OCR work.
 
 from __future__ import annotations
 
-from scanner.extraction.detection import MailContext
+from scanner.extraction.fetching import what_it_is
 from scanner.extraction.layout import Layout
-from scanner.extraction.vocabulary import INVOICE, kind_of_name, kinds_in, words_of_filename
+from scanner.extraction.vocabulary import INVOICE
 
 # A PDF with fewer letters and digits than this on its pages is read as a scan. The shortest
 # text layer among the 62 real invoices of tests/corpora has 556 (MustangBeispiel20221026.pdf,
 # a one-page invoice); a scanner's text stamp ("Scanned with ...", a page number) has a few dozen.
 MIN_TEXT_CHARS = 100
-# The part of a body that says what a mail is about (as `fetching.worth_fetching` reads it).
-_BODY_CHARS = 3000
 # The image types Tesseract's reader opens (Pillow): by MIME type and by file name.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/pjpeg", "image/png", "image/tiff", "image/webp"})
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp")
@@ -42,9 +40,7 @@ def ocr_candidate_image(filename: str, content_type: str, subject: str, body: st
     a newsletter's signature, a photo in a meeting mail, are left alone."""
     if not is_image(filename, content_type):
         return False
-    named = kind_of_name(words_of_filename(filename))
+    named, about = what_it_is(filename, subject, body)
     if named is not None:
         return named == INVOICE
-    topic = MailContext(subject).topic
-    about = kinds_in(topic) | kinds_in(body[:_BODY_CHARS])
     return about == {INVOICE}
