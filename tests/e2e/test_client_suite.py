@@ -12,7 +12,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,10 +22,9 @@ from gql.transport.websockets import WebsocketsTransport
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.graphql import token_for
-from tests.support.mail import plain_mail, text_invoice
 from tests.support.node import Event, NodeScript
 from tests.support.proxy import StallingProxy
-from tests.support.scans import mailbox_account, wait_until
+from tests.support.scans import proxied_mailbox, wait_until
 
 MESSAGES = 9
 START_SCAN = "mutation Start($id: ID!) { startScan(accountId: $id, months: 1) { taskId status } }"
@@ -56,19 +54,9 @@ class HeldScan:
 
 @asynccontextmanager
 async def held_scan(dovecot: Any) -> AsyncIterator[HeldScan]:
-    now = datetime.now(UTC)
-    mails = [
-        (text_invoice(i, now) if i % 3 == 0 else plain_mail(i, now), now - timedelta(days=1))
-        for i in range(MESSAGES)
-    ]
-    proxy = StallingProxy(dovecot.host, dovecot.port)
-    port = await proxy.start()
-    try:
-        account = await mailbox_account(dovecot, mails, port=port)
+    async with proxied_mailbox(dovecot, MESSAGES) as (account, proxy):
         proxy.hold_after = b" FETCH "
         yield HeldScan(str(account.id), token_for(account.user_id), proxy)
-    finally:
-        await proxy.close()
 
 
 def ws_url(api_url: str) -> str:

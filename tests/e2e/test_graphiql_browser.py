@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from tests.support.graphql import data_of, gql, token_for
-from tests.support.mail import plain_mail, text_invoice
 from tests.support.node import NodeScript
-from tests.support.proxy import StallingProxy
-from tests.support.scans import mailbox_account, wait_until
+from tests.support.scans import proxied_mailbox, wait_until
 
 MESSAGES = 12
 START_SCAN = "mutation Start($id: ID!) { startScan(accountId: $id, months: 1) { taskId } }"
@@ -48,15 +45,7 @@ def statuses(frames: list[str]) -> list[str]:
 
 
 async def test_graphiql_works_without_internet(dovecot, worker, api_url, http, database) -> None:
-    now = datetime.now(UTC)
-    mails = [
-        (text_invoice(i, now) if i % 3 == 0 else plain_mail(i, now), now - timedelta(days=1))
-        for i in range(MESSAGES)
-    ]
-    proxy = StallingProxy(dovecot.host, dovecot.port)
-    port = await proxy.start()
-    try:
-        account = await mailbox_account(dovecot, mails, port=port)
+    async with proxied_mailbox(dovecot, MESSAGES) as (account, proxy):
         user, token = account.user_id, token_for(account.user_id)
         async with NodeScript("graphiql-browser.mjs") as browser:
             await browser.send(
@@ -79,8 +68,6 @@ async def test_graphiql_works_without_internet(dovecot, worker, api_url, http, d
             await browser.send({"expect": '"SUCCESS"', "timeout": 60_000})
             final = shown(await browser.read(90))["data"]["taskProgress"]
             summary = (await browser.finish())[-1]
-    finally:
-        await proxy.close()
 
     assert final == {
         "id": task_id,

@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -20,9 +20,15 @@ from models.enums import ScanType, TaskStatus
 from tasks.cancel import cancel_task
 from tasks.dispatch import start_scan
 from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS
-from tests.support.mail import plain_mail, text_invoice
+from tests.support.mail import plain_mail
 from tests.support.proxy import StallingProxy
-from tests.support.scans import mailbox_account, stored, wait_until, wait_until_finished
+from tests.support.scans import (
+    mailbox_account,
+    proxied_mailbox,
+    stored,
+    wait_until,
+    wait_until_finished,
+)
 from tests.support.services import parent_of
 
 MESSAGES = 30
@@ -48,15 +54,7 @@ def assert_beating(samples: list[ScanTask]) -> None:
 
 
 async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, redis, database):
-    now = datetime.now(UTC)
-    mails = [
-        (text_invoice(i, now) if i % 3 == 0 else plain_mail(i, now), now - timedelta(days=1))
-        for i in range(MESSAGES)
-    ]
-    proxy = StallingProxy(dovecot.host, dovecot.port)
-    port = await proxy.start()
-    try:
-        account = await mailbox_account(dovecot, mails, port=port)
+    async with proxied_mailbox(dovecot, MESSAGES) as (account, proxy):
         proxy.hold_after = b" FETCH "
         task = await start_scan(account, ScanType.INBOX, 1, redis)
         await asyncio.wait_for(proxy.stalled.wait(), 30)
@@ -64,8 +62,6 @@ async def test_the_heartbeat_goes_on_during_a_stalled_fetch(dovecot, worker, red
         samples = await sample_for(task.id, STALL_SECONDS)
         proxy.release()
         final = await wait_until_finished(task.id, 60)
-    finally:
-        await proxy.close()
 
     assert {(s.status, s.emails_scanned, s.seq) for s in samples} == {
         (TaskStatus.PROGRESS, 0, running.seq)

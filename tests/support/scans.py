@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.credentials import encrypt_secret
@@ -18,6 +19,8 @@ from models.scan_task import FolderMark, ScanPosition
 from scanner.messages import parse_message
 from scanner.reading import ReadMessage
 from tasks.scan import scan_limits
+from tests.support.mail import plain_mail, text_invoice
+from tests.support.proxy import StallingProxy
 
 
 async def mailbox_account(
@@ -46,6 +49,25 @@ async def mailbox_account(
     )
     await account.insert()
     return account
+
+
+@asynccontextmanager
+async def proxied_mailbox(
+    dovecot: Any, count: int
+) -> AsyncIterator[tuple[EmailAccount, StallingProxy]]:
+    """An account whose mailbox (`count` mails of yesterday, every third a text invoice) is read
+    through a StallingProxy, which the caller tells where to hold; closed at the end."""
+    now = datetime.now(UTC)
+    mails = [
+        (text_invoice(i, now) if i % 3 == 0 else plain_mail(i, now), now - timedelta(days=1))
+        for i in range(count)
+    ]
+    proxy = StallingProxy(dovecot.host, dovecot.port)
+    port = await proxy.start()
+    try:
+        yield await mailbox_account(dovecot, mails, port=port), proxy
+    finally:
+        await proxy.close()
 
 
 async def running_scan_task(user_id: str, emails_total: int) -> ScanTask:
