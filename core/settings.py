@@ -184,6 +184,18 @@ class Settings(BaseSettings):
         return value or None
 
     @model_validator(mode="after")
+    def _ocr_jobs_outlive_their_pages(self) -> Self:
+        # The reaper takes back a job claimed longer ago than OCR_JOB_TIMEOUT_SECONDS: a live
+        # read of every page at its longest must fit in it, or live jobs would be run twice.
+        longest = self.OCR_MAX_PAGES * self.OCR_MAX_PAGE_SECONDS + 10
+        if self.OCR_JOB_TIMEOUT_SECONDS <= longest:
+            raise ValueError(
+                f"OCR_JOB_TIMEOUT_SECONDS must exceed OCR_MAX_PAGES x OCR_MAX_PAGE_SECONDS + 10 "
+                f"({longest:g} s)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _no_placeholders_outside_dev(self) -> Self:
         if self.ENVIRONMENT == "dev":
             return self

@@ -20,7 +20,7 @@ from pymongo import ReturnDocument
 
 from models import Invoice, OcrJob, ScanTask
 from models.email_account import utcnow
-from models.enums import TaskStatus
+from models.enums import ACTIVE_STATUSES
 from scanner.extraction.fields import TextHints
 from scanner.extraction.record import Unreadable
 from scanner.invoices import FoundInvoice
@@ -100,6 +100,11 @@ async def _still_queued(job: OcrJob) -> bool:
     return kept is not None
 
 
+async def _active(task_id: str) -> bool:
+    current = await ScanTask.get(task_id)
+    return current is not None and current.status.is_active
+
+
 async def _store(task: ScanTask, job: OcrJob, found: FoundInvoice) -> int:
     """Store the invoice; 1 when it counts as found by this task: stored now, or by an earlier
     run of this job (a redelivery), not by an earlier scan."""
@@ -113,7 +118,8 @@ async def _store(task: ScanTask, job: OcrJob, found: FoundInvoice) -> int:
         found=found,
     )
     stored = await store_new([invoice])
-    if stored and not await account_exists(task.account_id):
+    if stored and not (await account_exists(task.account_id) and await _active(task.id)):
+        # Removed, or cancelled while this job was read: its invoice is not kept.
         await Invoice.get_pymongo_collection().delete_one({"_id": invoice.id})
         return 0
     if stored:
@@ -141,10 +147,12 @@ async def job_finished(
     deleted = await OcrJob.get_pymongo_collection().delete_one(filter_)
     if not deleted.deleted_count:
         return False
+    # Counted while the task is active: a scan the reaper queued again (PENDING) still waits
+    # for this job, and its resumed run must find the count lowered.
     stored = await ScanTask.apply_changes(
         task_id,
         {},
-        only_if={TaskStatus.PROGRESS},
+        only_if=ACTIVE_STATUSES,
         increments={
             "ocr_pending": -1,
             "ocr_done": 1,

@@ -11,6 +11,7 @@ to the same limit as a second guard on every path that decodes.
 from __future__ import annotations
 
 import io
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -30,8 +31,12 @@ DPI = 200
 POINTS_PER_INCH = 72
 # An image that says less (or something absurd) is taken to be a scan at this resolution.
 _MIN_DPI, _MAX_DPI = 50, 1200
-# pdftoppm's time for a document; the parent's per-page deadline bounds the child as well.
-_POPPLER_SECONDS = 120
+# What an image attachment may be (a phone's multi-picture JPEG opens as JPEG).
+IMAGE_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP")
+# pdftoppm's time for a document, as wall clock and as CPU seconds: the CPU limit is the
+# kernel's, so it holds even when the parent kills this child and pdftoppm is left behind. Its
+# memory is this child's address-space limit, which it inherits.
+_POPPLER_SECONDS = 30
 
 
 @dataclass(slots=True)
@@ -90,6 +95,7 @@ def poppler_pages(
                 capture_output=True,
                 timeout=_POPPLER_SECONDS,
                 check=True,
+                preexec_fn=_limit_cpu,
             )
         except (subprocess.SubprocessError, OSError):
             raise Unreadable(f"not a readable PDF ({refused}; poppler failed too)") from None
@@ -101,6 +107,10 @@ def poppler_pages(
                 yield PageImage(page.image, POINTS_PER_INCH / DPI)
 
 
+def _limit_cpu() -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (_POPPLER_SECONDS, _POPPLER_SECONDS))
+
+
 def image_pages(payload: bytes, max_pages: int, max_pixels: int) -> Iterator[PageImage]:
     """The first `max_pages` frames of an image (a multi-page TIFF has several), upright as its
     EXIF orientation says, refused when a frame has more than `max_pixels` pixels."""
@@ -108,7 +118,9 @@ def image_pages(payload: bytes, max_pages: int, max_pixels: int) -> Iterator[Pag
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(payload))
+            # Only the formats OCR reads: Pillow would otherwise try every parser it has (EPS
+            # among them, which runs Ghostscript where installed) on hostile bytes.
+            image = Image.open(io.BytesIO(payload), formats=IMAGE_FORMATS)
             for index, frame in enumerate(ImageSequence.Iterator(image)):
                 if index >= max_pages:
                     break

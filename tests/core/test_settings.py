@@ -52,6 +52,13 @@ def test_placeholder_secret_refused_outside_dev() -> None:
     Settings(ENVIRONMENT="dev", JWT_SECRET=PLACEHOLDER_JWT_SECRET)  # accepted for local use
 
 
+def test_an_ocr_job_timeout_shorter_than_its_pages_is_refused() -> None:
+    """The reaper would take back live OCR jobs and run them twice."""
+    with pytest.raises(ValidationError, match="OCR_JOB_TIMEOUT_SECONDS must exceed"):
+        Settings(OCR_MAX_PAGES=20, OCR_MAX_PAGE_SECONDS=60, OCR_JOB_TIMEOUT_SECONDS=600)
+    assert Settings(OCR_MAX_PAGES=5, OCR_MAX_PAGE_SECONDS=30).OCR_JOB_TIMEOUT_SECONDS == 600
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
