@@ -192,14 +192,23 @@ class ChildProcesses:
 
     def stop_all(self) -> None:
         for name, process in reversed(self.children):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(STOP_GRACE_SECONDS)
-                except subprocess.TimeoutExpired:
-                    print(f"{name} did not stop in time; killing it", file=sys.stderr)  # noqa: T201
-                    # The whole session: a Celery worker's pool processes must not outlive it.
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+            if not stop_process(process):
+                print(f"{name} did not stop in time; killed it", file=sys.stderr)  # noqa: T201
         self.children.clear()
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> bool:
+    """Stop a child started in its own session: SIGTERM, then after STOP_GRACE_SECONDS SIGKILL
+    to its whole session (a Celery worker's pool processes must not outlive it). False when it
+    had to be killed."""
+    if process.poll() is not None:
+        return True
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return False
+    return True

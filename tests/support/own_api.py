@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.processes import STOP_GRACE_SECONDS, uvicorn_args, wait_for_port
+from core.processes import stop_process, uvicorn_args, wait_for_port
 from tests.support.services import free_port
 
 
@@ -56,10 +55,4 @@ def own_api_process(log_dir: Path, **env: str) -> Iterator[OwnApi]:
             raise RuntimeError(f"{exc}\n{log.read_text(errors='replace')[-3000:]}") from exc
         yield OwnApi(f"http://127.0.0.1:{port}", process, log)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process(process)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -12,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.processes import (
-    STOP_GRACE_SECONDS,
     ChildProcesses,
     celery_beat_args,
     celery_worker_args,
     ocr_worker_args,
     redis_server_argv,
+    stop_process,
     uvicorn_args,
     wait_for_port,
 )
@@ -143,14 +140,7 @@ class Services:
 
     def stop_child(self, process: subprocess.Popen[bytes]) -> None:
         """Stop one child before the session ends (SIGTERM, then its session is killed)."""
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_process(process)
         self.children.children = [(n, p) for n, p in self.children.children if p is not process]
 
     def start_api(self, port: int) -> None:
