@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     SCAN_MAX_DECOMPRESSED_BYTES: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
     SCAN_MAX_PDF_SECONDS: float = Field(default=15.0, ge=1.0, le=600.0)
     SCAN_PDF_READER_MEMORY_MB: int = Field(default=1024, ge=256, le=65536)
+    # A scan of more messages than SCAN_PART_MESSAGES is split into parts of that many, each
+    # its own Celery task, spread over every scan worker (tasks/parts.py); at most
+    # SCAN_MAX_CONNECTIONS parts of one scan run at once, each with one IMAP connection (Gmail
+    # and Exchange refuse more than a few per mailbox). A part that has run SCAN_SLICE_SECONDS
+    # while other scans wait in the queue goes back to the queue's end, so one huge scan
+    # cannot hold every worker while a small one waits.
+    SCAN_PART_MESSAGES: int = Field(default=1000, ge=10, le=100_000)
+    SCAN_MAX_CONNECTIONS: int = Field(default=4, ge=1, le=64)
+    SCAN_SLICE_SECONDS: float = Field(default=3.0, ge=0.5, le=600.0)
     # An invoice needs a person's review when a field is missing, or read with a confidence
     # below this (Invoice.needsReview; scanner/invoices.py).
     REVIEW_CONFIDENCE_THRESHOLD: float = Field(default=0.6, ge=0.0, le=1.0)

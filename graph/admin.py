@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from models import ScanTask
 from models.enums import TERMINAL_STATUSES, TaskStatus
 from tasks.celery_app import SCAN_QUEUE, app
+from tasks.queue_depth import messages_waiting
 
 INSPECT_TIMEOUT_SECONDS = 1.0
 PING_TIMEOUT_SECONDS = 2.0
@@ -123,7 +124,7 @@ async def system_health(redis: Redis, mongo: AsyncMongoClient[Any]) -> SystemHea
         _ping(redis.ping()),
         _ping(mongo.admin.command("ping")),
         _live_workers(),
-        asyncio.to_thread(_queue_length),
+        asyncio.to_thread(messages_waiting),
     )
     if not (redis_health.ok and mongo_health.ok):
         status = HealthStatus.DOWN
@@ -176,12 +177,3 @@ def _inspect(method: str) -> dict[str, Any]:
     except Exception:  # broker unreachable: the redis component already says so
         return {}
     return dict(replies or {})
-
-
-def _queue_length() -> int:
-    try:
-        with app.connection_for_read() as connection:
-            declared = connection.default_channel.queue_declare(SCAN_QUEUE, passive=True)
-            return int(declared.message_count)
-    except Exception:  # the queue does not exist yet, or the broker is down
-        return 0

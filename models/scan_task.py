@@ -24,6 +24,36 @@ class FolderMark(BaseModel):
     read_up_to: int
 
 
+class PartState(StrEnum):
+    """Where one part of a split scan stands (tasks/parts.py)."""
+
+    WAITING = "waiting"  # not sent yet: the scan's cap on parts at once holds it back
+    QUEUED = "queued"  # its Celery message is sent
+    RUNNING = "running"  # a worker reads it
+    DONE = "done"
+
+
+class PartMark(BaseModel):
+    """One part of a split scan: the messages of one folder with UIDs from `first_uid` to
+    `last_uid` that the scan's search finds, read up to `read_up_to`. Every write of the part
+    stores its counters on the task and this mark together, fenced by `attempt`."""
+
+    folder_key: str
+    folder: str
+    uidvalidity: int
+    first_uid: int
+    last_uid: int
+    messages: int
+    read_up_to: int = 0
+    state: PartState = PartState.WAITING
+    attempt: int = 1
+    # When it was last sent (QUEUED) or last beat (RUNNING).
+    since: datetime | None = None
+    # The Celery node and pool process reading it now (RUNNING).
+    worker: str | None = None
+    worker_pid: int | None = None
+
+
 class ScanPosition(BaseModel):
     """Where a task stands in its mailbox, stored with its counters in the same write, so a
     run that resumes it after a lost worker reads exactly the messages not counted yet."""
@@ -31,6 +61,8 @@ class ScanPosition(BaseModel):
     since: date
     # Keyed by FolderSync.key(scope, folder): folder names may hold dots and dollars.
     folders: dict[str, FolderMark] = Field(default_factory=dict)
+    # A split scan's parts, keyed "p0", "p1", ... (tasks/parts.py); empty for a scan read in one.
+    parts: dict[str, PartMark] = Field(default_factory=dict)
 
 
 class ScanTask(Document):
@@ -82,6 +114,11 @@ class ScanTask(Document):
     ocr_seconds: float = 0.0  # the time the finished OCR runs took, for the estimate
     # The scan read every message; the task ends SUCCESS once `ocr_pending` is 0 as well.
     reading_done: bool = False
+    # A split scan (tasks/parts.py): its parts in all, those read to their end, and those
+    # QUEUED or RUNNING (at most SCAN_MAX_CONNECTIONS: one IMAP connection each).
+    parts_total: int = 0
+    parts_done: int = 0
+    parts_in_flight: int = 0
 
     class Settings:
         name = "scanning_tasks"
@@ -106,6 +143,7 @@ class ScanTask(Document):
         only_if: Collection[TaskStatus] | None = None,
         where: dict[str, Any] | None = None,
         increments: dict[str, int | float] | None = None,
+        maxima: dict[str, int] | None = None,
     ) -> ScanTask | None:
         """Store `changes` (field name to value) atomically and bump `seq`.
 
@@ -113,7 +151,8 @@ class ScanTask(Document):
         `where` adds other conditions (a MongoDB filter). None is returned when they do not hold
         (or the task does not exist). A terminal status also clears `active`, which frees the
         account for its next scan. `increments` are added ($inc), for counters that more than
-        one process changes (the scan and its OCR jobs).
+        one process changes (the scan, its parts and its OCR jobs); `maxima` are raised to at
+        least the value given ($max), for what several processes move only forward.
         """
         query: dict[str, Any] = {**(where or {}), "_id": task_id}
         if only_if is not None:
@@ -121,6 +160,8 @@ class ScanTask(Document):
         update: dict[str, Any] = {"$inc": {**(increments or {}), "seq": 1}}
         if changes:
             update["$set"] = _encode(changes)
+        if maxima:
+            update["$max"] = maxima
         status = changes.get("status")
         if status is not None and TaskStatus(status).is_terminal:
             update["$unset"] = {"active": ""}

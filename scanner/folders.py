@@ -59,21 +59,42 @@ class FolderWork:
     uids: list[int]
 
 
+def inbox_criteria(since: date) -> list[Any]:
+    """The SEARCH keys of an INBOX scan: every message received on or after `since`."""
+    return ["SINCE", since]
+
+
+def groups_criteria(since: date, addresses: list[str]) -> list[Any]:
+    """The SEARCH keys of a GROUPS scan: messages received since `since` whose To, Cc,
+    Delivered-To or X-Original-To contains one of `addresses` (at least one)."""
+    terms = [[key, address] for key in ("TO", "CC") for address in addresses]
+    terms += [["HEADER", name, address] for name in RECIPIENT_HEADERS[2:] for address in addresses]
+    return ["SINCE", since, *any_of(terms)]
+
+
+def uids_between(
+    session: ImapSession, criteria: list[Any], first_uid: int, last_uid: int
+) -> list[int]:
+    """The UIDs from `first_uid` to `last_uid` of the selected folder that `criteria` find: what
+    one part of a split scan reads (tasks/parts.py), searched again by the run reading it."""
+    if first_uid > last_uid:
+        return []
+    return session.search(["UID", f"{first_uid}:{last_uid}", *criteria])
+
+
 def inbox_work(session: ImapSession, since: date) -> list[FolderWork]:
     """INBOX scan: the INBOX's messages received on or after `since`."""
     uidvalidity = session.select("INBOX")
-    return [FolderWork("INBOX", uidvalidity, session.search(["SINCE", since]))]
+    return [FolderWork("INBOX", uidvalidity, session.search(inbox_criteria(since)))]
 
 
 def groups_work(session: ImapSession, since: date, addresses: list[str]) -> list[FolderWork]:
-    """GROUPS scan: in every folder a received mail can be in, the messages since `since`
-    whose To, Cc, Delivered-To or X-Original-To contains one of `addresses`. SEARCH matches
-    substrings ("ap@x" also finds "nap@x"): `addressed_to` then keeps the exact ones."""
+    """GROUPS scan: in every folder a received mail can be in, the messages `groups_criteria`
+    find. SEARCH matches substrings ("ap@x" also finds "nap@x"): `addressed_to` then keeps the
+    exact ones."""
     if not addresses:
         return []
-    terms = [[key, address] for key in ("TO", "CC") for address in addresses]
-    terms += [["HEADER", name, address] for name in RECIPIENT_HEADERS[2:] for address in addresses]
-    criteria = ["SINCE", since, *any_of(terms)]
+    criteria = groups_criteria(since, addresses)
     work = []
     for folder in session.folders():
         if scanned_folder(folder):

@@ -22,7 +22,7 @@ from scanner.limits import ScanLimits
 from scanner.messages import ParsedMessage
 from scanner.reading import ReadMessage
 from tasks.ocr_queueing import ocr_off, queue_ocr_jobs
-from tasks.recorder import TaskNoLongerRunning, TaskRecorder
+from tasks.recorder import Counting, TaskNoLongerRunning
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class FolderFindings:
     """
 
     def __init__(
-        self, recorder: TaskRecorder, folder_key: str, folder: str, limits: ScanLimits
+        self, recorder: Counting, folder_key: str, folder: str, limits: ScanLimits
     ) -> None:
         self._recorder, self._folder_key, self._folder = recorder, folder_key, folder
         self._limits = limits
@@ -276,12 +276,3 @@ async def store_new(invoices: list[Invoice]) -> set[str]:
         refused = {error["index"] for error in errors}
         return {invoice.id for index, invoice in enumerate(invoices) if index not in refused}
     return {invoice.id for invoice in invoices}
-
-
-async def stored_by(task: ScanTask) -> int:
-    """How many invoices `task` stored: what a resumed run counts as found so far. Its lost run
-    may have stored invoices of messages it had not counted yet; re-read, they are refused as
-    duplicates and not counted again."""
-    return await Invoice.find(
-        Invoice.account_id == task.account_id, Invoice.task_id == task.id
-    ).count()

@@ -42,7 +42,7 @@ MAINTENANCE_TASKS = (
 
 app = Celery("invoicescan", broker=settings.broker_url, backend=settings.result_backend)
 app.conf.update(
-    include=["tasks.scan", "tasks.ocr", "tasks.reaper", "tasks.housekeeping"],
+    include=["tasks.scan", "tasks.part_task", "tasks.ocr", "tasks.reaper", "tasks.housekeeping"],
     task_default_queue=SCAN_QUEUE,
     task_routes={
         **{name: {"queue": MAINTENANCE_QUEUE} for name in MAINTENANCE_TASKS},

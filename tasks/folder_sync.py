@@ -75,10 +75,14 @@ async def remember_read(
     record = FolderSync(
         folder=work.folder, uidvalidity=work.uidvalidity, since=since, last_uid=last_uid
     )
-    key = FolderSync.key(scope, work.folder)
+    await remember_folder(account.id, FolderSync.key(scope, work.folder), record)
+
+
+async def remember_folder(account_id: object, key: str, record: FolderSync) -> None:
+    """Store `record` as the account's read position of the folder `key`."""
     # One field of the account, not the whole document: the API may edit the account meanwhile.
     await EmailAccount.get_pymongo_collection().update_one(
-        {"_id": account.id}, {"$set": {f"folder_sync.{key}": record.model_dump(mode="json")}}
+        {"_id": account_id}, {"$set": {f"folder_sync.{key}": record.model_dump(mode="json")}}
     )
 
 

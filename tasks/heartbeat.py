@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 from models import ScanTask
 from models.email_account import utcnow
 from models.enums import TaskStatus
-from models.scan_task import attempt_is
+from models.scan_task import PartState, attempt_is
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,19 @@ class Heartbeat:
     """
 
     def __init__(
-        self, task_id: str, attempt: int, interval: float = HEARTBEAT_INTERVAL_SECONDS
+        self,
+        task_id: str,
+        attempt: int,
+        interval: float = HEARTBEAT_INTERVAL_SECONDS,
+        *,
+        part: str | None = None,
     ) -> None:
         self.task_id = task_id
         self.attempt = attempt
         self.interval = interval
+        # A part of a split scan (tasks/parts.py) beats on its own mark, fenced by its own
+        # attempt, and on the task's heartbeat as well.
+        self.part = part
         self._beating: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Heartbeat:
@@ -54,14 +62,18 @@ class Heartbeat:
 
     async def _beat(self) -> None:
         collection = ScanTask.get_pymongo_collection()
-        fence = {
-            "_id": self.task_id,
-            "status": TaskStatus.PROGRESS.value,
-            "attempt": attempt_is(self.attempt),
-        }
+        fence: dict[str, object] = {"_id": self.task_id, "status": TaskStatus.PROGRESS.value}
+        beat = ["heartbeat_at"]
+        if self.part is None:
+            fence["attempt"] = attempt_is(self.attempt)
+        else:
+            mark = f"position.parts.{self.part}"
+            fence |= {f"{mark}.attempt": self.attempt, f"{mark}.state": PartState.RUNNING.value}
+            beat.append(f"{mark}.since")
         while True:
             await asyncio.sleep(self.interval)
             try:
-                await collection.update_one(fence, {"$set": {"heartbeat_at": utcnow()}})
+                now = utcnow()
+                await collection.update_one(fence, {"$set": dict.fromkeys(beat, now)})
             except PyMongoError:  # the next beat tries again; the reaper allows for a few
                 log.warning("heartbeat of %s not written", self.task_id, exc_info=True)

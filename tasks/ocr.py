@@ -27,10 +27,10 @@ from scanner.invoices import FoundInvoice
 from scanner.ocr.reader import read_ocr_invoice
 from tasks.batches import account_exists, new_invoice, store_new
 from tasks.celery_app import OCR_TASK, app
+from tasks.mailbox import scan_limits
 from tasks.ocr_accounting import finish_or_wait
 from tasks.progress import TaskState, publish_task_state
 from tasks.runtime import run, runtime
-from tasks.scan import scan_limits
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,13 @@ writes and theirs never overwrite each other. When the scan has read every messa
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from beanie import PydanticObjectId
 from redis.asyncio import Redis
 
 from core.settings import settings
-from models import EmailAccount, ScanTask
+from models import EmailAccount, Invoice, ScanTask
 from models.email_account import utcnow
 from models.enums import TaskStatus
 from tasks import estimates
@@ -40,6 +41,27 @@ def overall_progress(task: ScanTask, uncounted: int = 0) -> int:
         return task.progress
     done = task.emails_scanned + uncounted + OCR_PROGRESS_WEIGHT * task.ocr_done
     return max(task.progress, min(99, done * 100 // total))
+
+
+def reading_done_changes(task: ScanTask) -> dict[str, Any]:
+    """What a task gets when every message is read: `reading_done`, and while OCR jobs remain
+    (as last known: they only lower the count, and finish_or_wait writes it now), the waiting
+    step with its estimate, so no event shows the wait without one."""
+    changes: dict[str, Any] = {"reading_done": True}
+    if task.ocr_pending > 0:
+        changes["current_status"] = waiting_step(task.ocr_pending)
+        changes["estimated_duration_seconds"] = ocr_estimate(task)
+    return changes
+
+
+async def invoices_stored_by(task: ScanTask) -> int:
+    """How many invoices `task` stored (its messages' and its OCR jobs'). A run lost after
+    storing invoices of messages it had not counted yet leaves them uncounted: read again,
+    they are refused as duplicates. The count is what a resumed task starts from and what a
+    finished one ends with."""
+    return await Invoice.find(
+        Invoice.account_id == task.account_id, Invoice.task_id == task.id
+    ).count()
 
 
 def waiting_step(pending: int) -> str:
@@ -85,6 +107,8 @@ async def finish_or_wait(task: ScanTask, redis: Redis) -> ScanTask | None:
 async def _finish(task: ScanTask, redis: Redis) -> ScanTask | None:
     changes = terminal_changes(TaskStatus.SUCCESS, task.started_at)
     changes["progress"] = 100
+    # Exact at the end: every message read and every OCR job ended, nothing stores any more.
+    changes["invoices_found"] = await invoices_stored_by(task)
     stored = await ScanTask.apply_changes(
         task.id,
         changes,

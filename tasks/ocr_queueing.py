@@ -13,10 +13,9 @@ from pymongo.errors import BulkWriteError
 
 from models import OcrJob, ScanTask
 from models.enums import TaskStatus
-from models.scan_task import attempt_is
 from scanner.ocr import ocr_unavailable
 from tasks.celery_app import OCR_TASK, app
-from tasks.recorder import TaskNoLongerRunning, TaskRecorder
+from tasks.recorder import Counting, TaskNoLongerRunning
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ def ocr_off() -> str | None:
     return ocr_unavailable()
 
 
-async def queue_ocr_jobs(recorder: TaskRecorder, jobs: list[OcrJob]) -> None:
+async def queue_ocr_jobs(recorder: Counting, jobs: list[OcrJob]) -> None:
     """Store `jobs`, count the new ones on the task (`ocr_total`, `ocr_pending`), send their
     messages. A job stored already (the same part of a message read again by a resumed run)
     is neither counted nor sent again."""
@@ -45,7 +44,7 @@ async def queue_ocr_jobs(recorder: TaskRecorder, jobs: list[OcrJob]) -> None:
         task.id,
         {},
         only_if={TaskStatus.PROGRESS},
-        where={"attempt": attempt_is(task.attempt)},
+        where=recorder.fence(),
         increments={"ocr_total": len(new), "ocr_pending": len(new)},
     )
     if stored is None:

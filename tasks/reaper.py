@@ -1,7 +1,8 @@
 """Beat's reaper: a PROGRESS task whose heartbeat stopped lost its worker (killed, its machine
 gone). It goes back to PENDING and into the queue under the same id, to resume where its
 counters stand; after TASK_MAX_ATTEMPTS lost runs it ends FAILURE instead. Lost OCR jobs are
-recovered the same way (tasks/ocr_reaper.py). A task PENDING for
+recovered the same way (tasks/ocr_reaper.py), and the parts of a split scan
+(tasks/part_reaper.py). A task PENDING for
 too long gets its message sent again (see resend_waiting)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from models.scan_task import attempt_is
 from tasks.celery_app import app
 from tasks.lifecycle import end_task, terminal_changes
 from tasks.ocr_reaper import reap_stale_ocr_jobs
+from tasks.part_reaper import reap_parts
 from tasks.progress import TaskState, publish_task_state
 from tasks.runtime import run, runtime
 from tasks.scan import queue_scan
@@ -50,10 +52,13 @@ async def reap_stale_tasks(redis: Redis, now: datetime | None = None) -> int:
             # A task that read every message waits for its OCR jobs, which have no heartbeat:
             # those are recovered one by one instead.
             "reading_done": {"$ne": True},
+            # A split scan's parts are recovered one by one (tasks/part_reaper.py).
+            "parts_total": {"$in": [0, None]},
         }
     ).to_list()
     taken = [await take_back(task, cutoff, redis) for task in stale]
-    return sum(taken) + await resend_waiting(now) + await reap_stale_ocr_jobs(now)
+    recovered = await reap_parts(now, redis)
+    return sum(taken) + recovered + await resend_waiting(now) + await reap_stale_ocr_jobs(now)
 
 
 async def resend_waiting(now: datetime) -> int:

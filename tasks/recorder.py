@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
@@ -29,7 +29,7 @@ from models.enums import TaskStatus
 from models.scan_task import ScanPosition, attempt_is
 from tasks import estimates
 from tasks.lifecycle import terminal_changes
-from tasks.ocr_accounting import finish_or_wait, ocr_estimate, overall_progress, waiting_step
+from tasks.ocr_accounting import finish_or_wait, overall_progress, reading_done_changes
 from tasks.progress import TaskState, publish_task_state
 
 MIN_INTERVAL_SECONDS = 0.1
@@ -40,6 +40,25 @@ MAX_INTERVAL_SECONDS = 1.0
 
 class TaskNoLongerRunning(Exception):
     """The task left PROGRESS under the worker (cancelled, finished or taken back): stop."""
+
+
+class Counting(Protocol):
+    """What counts a run's messages into its task: a whole scan's TaskRecorder, or one part's
+    PartRecorder (tasks/part_recorder.py)."""
+
+    task: ScanTask
+
+    def fence(self) -> dict[str, Any]: ...
+
+    def write_due(self, uncounted: int = 0) -> bool: ...
+
+    def message_done(
+        self, folder_key: str, uid: int, *, invoices: int, failed: bool, bytes_fetched: int
+    ) -> None: ...
+
+    def ocr_counted(self, stored: ScanTask) -> None: ...
+
+    async def flush(self) -> None: ...
 
 
 class TaskRecorder:
@@ -136,6 +155,10 @@ class TaskRecorder:
         for name in ("ocr_total", "ocr_done", "ocr_pending"):
             setattr(self.task, name, getattr(stored, name))
 
+    def fence(self) -> dict[str, Any]:
+        """The filter under which this run may write the task."""
+        return {"attempt": attempt_is(self.task.attempt)}
+
     def write_due(self, uncounted: int = 0) -> bool:
         """Whether a write is due: progress, with `uncounted` more messages done, moved on a
         percent since the last write, or a while passed."""
@@ -156,13 +179,7 @@ class TaskRecorder:
     async def finish_reading(self) -> None:
         """Every message is read: the task ends SUCCESS now, or, while OCR jobs of it remain,
         waits for the last of them to end it (tasks/ocr_accounting.py)."""
-        changes: dict[str, Any] = {"reading_done": True}
-        if self.task.ocr_pending > 0:
-            # As last known: OCR jobs only lower it, and finish_or_wait writes the count now.
-            # The estimate goes with the step, so no event shows the wait without one.
-            changes["current_status"] = waiting_step(self.task.ocr_pending)
-            changes["estimated_duration_seconds"] = ocr_estimate(self.task)
-        await self._write(changes)
+        await self._write(reading_done_changes(self.task))
         await finish_or_wait(self.task, self._redis)
 
     async def finish(self, status: TaskStatus, *, error: str | None = None) -> None:

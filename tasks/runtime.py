@@ -25,6 +25,9 @@ class WorkerRuntime:
         self.loop = asyncio.new_event_loop()
         self.mongo: AsyncMongoClient = self.loop.run_until_complete(connect_database())
         self.redis = Redis.from_url(settings.REDIS_URL)
+        # The broker's own Redis (often the same server): a split scan's part asks it whether
+        # other scans wait in the queue (tasks/parts.py).
+        self.broker = Redis.from_url(settings.broker_url)
 
 
 _runtime: WorkerRuntime | None = None

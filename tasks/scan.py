@@ -3,46 +3,49 @@
 A task runs only from PENDING, so a redelivered message of a task that runs or ran does nothing.
 A task the reaper queued again (its worker stopped responding) resumes: it reads on from the
 position stored with its counters, and keeps them.
+
+A scan with more messages to read than SCAN_PART_MESSAGES is split once its mailbox is searched:
+its parts run as tasks of their own on every scan worker (tasks/parts.py), and this task ends
+there. A smaller scan is read here, in one go, with no extra hop through the queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 
 from beanie import PydanticObjectId
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from core.credentials import decrypt_secret
 from core.settings import settings
 from models import EmailAccount, ScanTask
 from models.email_account import FolderSync, utcnow
 from models.enums import ScanType, TaskStatus
 from scanner.folders import FolderWork, addressed_to, groups_work, inbox_work
-from scanner.imap import ImapError, ImapLogin, ImapSession
-from scanner.limits import ScanLimits
-from scanner.reading import read_batch
+from scanner.imap import ImapError, ImapSession
 from scanner.window import window_start
 from tasks import estimates
-from tasks.batches import FolderFindings, stored_by
-from tasks.cancel_watch import stopped_on_cancel
+from tasks.batches import FolderFindings
 from tasks.celery_app import app
 from tasks.folder_sync import ReadProgress, plan_reading, sync_scope
 from tasks.heartbeat import Heartbeat
+from tasks.mailbox import (
+    FETCH_BATCH_SIZE,
+    SCAN_TIME_LIMIT_SECONDS,
+    imap_session,
+    login_for,
+    scan_limits,
+)
+from tasks.ocr_accounting import invoices_stored_by
+from tasks.parts import split_scan
 from tasks.publisher import SCAN_TASK, publisher
+from tasks.read_ahead import ReadAhead
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tasks.runtime import run, runtime
 
 log = logging.getLogger(__name__)
-
-# Messages read per round of FETCHes: few round trips, bounded memory.
-FETCH_BATCH_SIZE = 50
-# Under Celery's 25 min soft limit, with time to record the failure.
-SCAN_TIME_LIMIT_SECONDS = 24 * 60
 
 
 @app.task(name=SCAN_TASK, bind=True)
@@ -92,24 +95,6 @@ async def _fail(recorder: TaskRecorder, error: str) -> None:
         log.info("scan %s: already out of PROGRESS, not failed with %r", recorder.task.id, error)
 
 
-@asynccontextmanager
-async def _imap_session(login: ImapLogin, task: ScanTask) -> AsyncIterator[ImapSession]:
-    """An ImapSession opened and closed in a thread (the heartbeat runs on this event loop),
-    its connection closed at once when the task is cancelled (tasks/cancel_watch.py)."""
-    session = ImapSession(login)
-    async with stopped_on_cancel(task.id, task.attempt, runtime().redis, session.abort):
-        await asyncio.to_thread(session.__enter__)
-        try:
-            yield session
-        except BaseException:
-            # A thread may still wait on the server (the time limit cancelled this coroutine,
-            # not the thread): close the connection rather than log out behind it.
-            session.abort("stopped")
-            raise
-        finally:
-            await asyncio.to_thread(session.__exit__, None, None, None)
-
-
 async def _scan(recorder: TaskRecorder) -> None:
     task = recorder.task
     account = await EmailAccount.get(PydanticObjectId(task.account_id))
@@ -119,22 +104,25 @@ async def _scan(recorder: TaskRecorder) -> None:
     scope = sync_scope(task.scan_type, account.group_addresses)
     keep = addressed_to(account.group_addresses) if task.scan_type is ScanType.GROUPS else None
     limits = scan_limits()
-    async with _imap_session(_login_for(account), task) as session:
+    async with imap_session(login_for(account), task) as session:
         await recorder.step("Searching mailbox")
         plan, since = await _plan(recorder, session, account, scope)
+        if sum(len(work.uids) for work in plan) > settings.SCAN_PART_MESSAGES:
+            # Its parts read the rest; the last of them ends the task.
+            await split_scan(recorder, plan, scope)
+            return
         for work in plan:
             key = FolderSync.key(scope, work.folder)
             if work.uids:
                 await asyncio.to_thread(session.select, work.folder)
             progress = ReadProgress(account, scope, work, since)
             findings = FolderFindings(recorder, key, work.folder, limits)
-            for start in range(0, len(work.uids), FETCH_BATCH_SIZE):
-                batch = work.uids[start : start + FETCH_BATCH_SIZE]
-                messages = await asyncio.to_thread(read_batch, session, batch, limits, keep)
-                await findings.add(messages)
-                if start + FETCH_BATCH_SIZE >= len(work.uids) or progress.due():
-                    await findings.settle()
-                    await progress.remember(batch[-1])
+            async with ReadAhead(session, work.uids, FETCH_BATCH_SIZE, limits, keep) as reader:
+                async for batch, messages in reader:
+                    await findings.add(messages)
+                    if batch[-1] == work.uids[-1] or progress.due():
+                        await findings.settle()
+                        await progress.remember(batch[-1])
     await account.set({EmailAccount.last_scan_at: utcnow()})
     # SUCCESS now, or when the last of its OCR jobs ends (which remembers the pace then).
     await recorder.finish_reading()
@@ -154,7 +142,7 @@ async def _plan(
     elapsed = (utcnow() - task.started_at).total_seconds() if task.started_at else 0.0
     invoices = task.invoices_found
     if recorder.resuming:
-        invoices = max(invoices, await stored_by(task))
+        invoices = max(invoices, await invoices_stored_by(task))
     await recorder.planned(
         remaining,
         position,
@@ -174,38 +162,3 @@ def _search(
     if task.scan_type is ScanType.GROUPS:
         return groups_work(session, since, account.group_addresses)
     return inbox_work(session, since)
-
-
-def scan_limits() -> ScanLimits:
-    """The limits on one mail, from settings."""
-    return ScanLimits(
-        max_attachment_bytes=settings.SCAN_MAX_ATTACHMENT_BYTES,
-        max_attachments=settings.SCAN_MAX_ATTACHMENTS,
-        max_depth=settings.SCAN_MAX_MIME_DEPTH,
-        max_pdf_pages=settings.SCAN_MAX_PDF_PAGES,
-        max_decompressed_bytes=settings.SCAN_MAX_DECOMPRESSED_BYTES,
-        max_pdf_seconds=settings.SCAN_MAX_PDF_SECONDS,
-        max_pdf_reader_bytes=settings.SCAN_PDF_READER_MEMORY_MB * 1024 * 1024,
-        max_ocr_pages=settings.OCR_MAX_PAGES,
-        max_ocr_pixels=settings.OCR_MAX_PIXELS,
-        max_ocr_page_seconds=settings.OCR_MAX_PAGE_SECONDS,
-        max_ocr_reader_bytes=settings.OCR_READER_MEMORY_MB * 1024 * 1024,
-    )
-
-
-def _login_for(account: EmailAccount) -> ImapLogin:
-    return ImapLogin(
-        host=account.imap_host,
-        port=account.imap_port,
-        security=account.security,
-        username=account.username,
-        password=decrypt_secret(account.password_encrypted) if account.password_encrypted else None,
-        oauth2_token=(
-            decrypt_secret(account.oauth2_token_encrypted)
-            if account.oauth2_token_encrypted
-            else None
-        ),
-        timeout=settings.IMAP_TIMEOUT_SECONDS,
-        deadline=settings.IMAP_COMMAND_DEADLINE_SECONDS,
-        allow_private_hosts=settings.IMAP_ALLOW_PRIVATE_HOSTS,
-    )

@@ -18,7 +18,7 @@ from models.enums import ImapSecurity, ScanType, TaskStatus
 from models.scan_task import FolderMark, ScanPosition
 from scanner.messages import parse_message
 from scanner.reading import ReadMessage
-from tasks.scan import scan_limits
+from tasks.mailbox import scan_limits
 from tests.support.mail import plain_mail, text_invoice
 from tests.support.proxy import StallingProxy
 

@@ -14,7 +14,7 @@ from models.enums import TaskStatus
 from tasks import batches, recorder
 from tasks.batches import FIND_CHUNK, FolderFindings
 from tasks.recorder import TaskRecorder
-from tasks.scan import scan_limits
+from tasks.mailbox import scan_limits
 from tests.support.mail import text_invoice
 from tests.support.scans import read_messages, running_scan_task, stored
 

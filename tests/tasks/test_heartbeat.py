@@ -17,7 +17,7 @@ from scanner.reading import ReadMessage
 from tasks.batches import FolderFindings
 from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS, Heartbeat
 from tasks.recorder import TaskNoLongerRunning, TaskRecorder
-from tasks.scan import scan_limits
+from tasks.mailbox import scan_limits
 from tests.support.mail import long_pdf_invoice
 from tests.support.scans import read_messages, running_scan_task, stored
 
