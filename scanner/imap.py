@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -217,17 +217,33 @@ class ImapSession:
         """For each uid, the named body sections ("" is the whole message, "2.1" a part,
         "2.1.MIME" its header), as the server holds them (still transfer-encoded). One FETCH
         per distinct set of sections: parts of a batch usually share their numbering."""
+        return self._fetch_sections(wanted, lambda name: f"BODY.PEEK[{name}]", "BODY[{}]")
+
+    def prefixes(self, wanted: dict[int, list[str]], length: int) -> dict[int, dict[str, bytes]]:
+        """For each uid, the first `length` bytes of the named sections (fewer when a section
+        is shorter), still transfer-encoded: a look at a part before it is fetched whole. One
+        FETCH per distinct set of sections, as `sections`."""
+        # Asked as BODY.PEEK[2]<0.2048>, answered as BODY[2]<0> (RFC 3501 6.4.5, 7.4.2).
+        return self._fetch_sections(
+            wanted, lambda name: f"BODY.PEEK[{name}]<0.{length}>", "BODY[{}]<0>"
+        )
+
+    def _fetch_sections(
+        self, wanted: dict[int, list[str]], item: Callable[[str], str], answer: str
+    ) -> dict[int, dict[str, bytes]]:
+        """FETCH `item(name)` of each wanted section; the server names it `answer` with the
+        section's name in its braces."""
         by_sections: dict[tuple[str, ...], list[int]] = {}
         for uid, names in wanted.items():
             if names:
                 by_sections.setdefault(tuple(names), []).append(uid)
         result: dict[int, dict[str, bytes]] = {}
         for section_names, uids in by_sections.items():
-            items = [f"BODY.PEEK[{name}]" for name in section_names]
+            items = [item(name) for name in section_names]
             with self._failing("Fetching messages"):
                 fetched = self.client.fetch(uids, items)
             for uid, data in fetched.items():
-                result[uid] = {name: _section(data, name) for name in section_names}
+                result[uid] = {name: _answered(data, answer.format(name)) for name in section_names}
         return result
 
 
@@ -298,8 +314,8 @@ def _shutdown(client: IMAPClient) -> None:
         client.shutdown()
 
 
-def _section(data: dict[bytes, Any], name: str) -> bytes:
-    value = data.get(f"BODY[{name}]".encode())
+def _answered(data: dict[bytes, Any], key: str) -> bytes:
+    value = data.get(key.encode())
     return bytes(value) if value else b""
 
 
