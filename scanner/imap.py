@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -215,36 +215,32 @@ class ImapSession:
 
     def sections(self, wanted: dict[int, list[str]]) -> dict[int, dict[str, bytes]]:
         """For each uid, the named body sections ("" is the whole message, "2.1" a part,
-        "2.1.MIME" its header), as the server holds them (still transfer-encoded). One FETCH
-        per distinct set of sections: parts of a batch usually share their numbering."""
-        return self._fetch_sections(wanted, lambda name: f"BODY.PEEK[{name}]", "BODY[{}]")
-
-    def prefixes(self, wanted: dict[int, list[str]], length: int) -> dict[int, dict[str, bytes]]:
-        """For each uid, the first `length` bytes of the named sections (fewer when a section
-        is shorter), still transfer-encoded: a look at a part before it is fetched whole. One
-        FETCH per distinct set of sections, as `sections`."""
-        # Asked as BODY.PEEK[2]<0.2048>, answered as BODY[2]<0> (RFC 3501 6.4.5, 7.4.2).
-        return self._fetch_sections(
-            wanted, lambda name: f"BODY.PEEK[{name}]<0.{length}>", "BODY[{}]<0>"
-        )
-
-    def _fetch_sections(
-        self, wanted: dict[int, list[str]], item: Callable[[str], str], answer: str
-    ) -> dict[int, dict[str, bytes]]:
-        """FETCH `item(name)` of each wanted section; the server names it `answer` with the
-        section's name in its braces."""
+        "2.1.MIME" its header), as the server holds them (still transfer-encoded). A name may
+        end in a range of bytes, "2<2048.9000>": at most 9000 of them from offset 2048. One
+        FETCH per distinct set of sections: parts of a batch usually share their numbering."""
         by_sections: dict[tuple[str, ...], list[int]] = {}
         for uid, names in wanted.items():
             if names:
                 by_sections.setdefault(tuple(names), []).append(uid)
         result: dict[int, dict[str, bytes]] = {}
         for section_names, uids in by_sections.items():
-            items = [item(name) for name in section_names]
+            items = [_fetch_item(name) for name in section_names]
             with self._failing("Fetching messages"):
                 fetched = self.client.fetch(uids, items)
             for uid, data in fetched.items():
-                result[uid] = {name: _answered(data, answer.format(name)) for name in section_names}
+                result[uid] = {name: _answered(data, name) for name in section_names}
         return result
+
+    def prefixes(self, wanted: dict[int, list[str]], length: int) -> dict[int, dict[str, bytes]]:
+        """For each uid, the first `length` bytes of the named sections (fewer when a section
+        is shorter), still transfer-encoded: a look at a part before it is fetched whole. One
+        FETCH per distinct set of sections, as `sections`."""
+        ranged = {uid: [f"{name}<0.{length}>" for name in names] for uid, names in wanted.items()}
+        fetched = self.sections(ranged)
+        return {
+            uid: {name.partition("<")[0]: value for name, value in data.items()}
+            for uid, data in fetched.items()
+        }
 
 
 def failure_class(exc: BaseException, phase: _Phase) -> str:
@@ -314,7 +310,17 @@ def _shutdown(client: IMAPClient) -> None:
         client.shutdown()
 
 
-def _answered(data: dict[bytes, Any], key: str) -> bytes:
+def _fetch_item(name: str) -> str:
+    """ "2" as BODY.PEEK[2], "2<0.2048>" as BODY.PEEK[2]<0.2048>."""
+    section, bracket, partial = name.partition("<")
+    return f"BODY.PEEK[{section}]" + (f"<{partial}" if bracket else "")
+
+
+def _answered(data: dict[bytes, Any], name: str) -> bytes:
+    # BODY.PEEK[2]<2048.9000> is answered as BODY[2]<2048> (RFC 3501 7.4.2): the count is left
+    # out; BODY.PEEK[2] as BODY[2].
+    section, _, partial = name.partition("<")
+    key = f"BODY[{section}]" + (f"<{partial.partition('.')[0]}>" if partial else "")
     value = data.get(key.encode())
     return bytes(value) if value else b""
 

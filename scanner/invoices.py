@@ -167,10 +167,7 @@ class _MessageReader:
             if invoice is not None and invoice.part_key not in {f.part_key for f in found}:
                 found.append(invoice)
         for skipped in self.message.skipped:
-            # An invoice mail's photo counts too: it would have gone to OCR had it been read.
-            if self._invoice_like(skipped.filename, skipped.content_type) or ocr_candidate_image(
-                skipped.filename, skipped.content_type, self.message.subject, self.context.body
-            ):
+            if self._invoice_like(skipped.filename, skipped.content_type):
                 self.findings.unreadable.append(f"{skipped.filename}: not read, {skipped.reason}")
         found = _without_copies(found)
         if not found and not self._scan_queued:

@@ -3,7 +3,9 @@
 Four steps per batch, one round trip each (or one per distinct set of sections): the outline
 (headers, size and BODYSTRUCTURE) of every message; then the text bodies of the messages kept;
 then the first bytes of the large attachments that may hold an invoice; then those attachments
-whole. Which attachments may hold one is judged from subject, body and file name: an agenda PDF
+(of one looked at, the bytes after its look).
+
+Which attachments may hold an invoice is judged from subject, body and file name: an agenda PDF
 is never downloaded, nor a photo, unless its mail is about an invoice (a photographed bill, read
 by OCR: scanner.ocr.ocr_candidate_image). A large one is then downloaded only when its first
 bytes are what it claims to be (scanner/first_bytes.py): a 6 MB file of random bytes named
@@ -65,6 +67,8 @@ class _Pending:
     # A one-part message that may be an invoice file, large enough to be looked at first: it
     # is fetched whole with the attachments, after its look.
     whole_later: bool = False
+    # The first bytes of parts that passed their look, by section: only the rest is fetched.
+    peeked: dict[str, bytes] = field(default_factory=dict)
 
 
 def read_batch(
@@ -194,12 +198,15 @@ def _peek(session: ImapSession, pending: list[_Pending]) -> None:
         prefixes = seen.get(item.outline.uid, {})
         item.read.bytes_fetched += sum(len(value) for value in prefixes.values())
         for fetch, peek, part in looks.get(item.outline.uid, []):
-            reason = _not_what_it_claims(part, prefixes.get(peek, b""))
+            prefix = prefixes.get(peek, b"")
+            reason = _not_what_it_claims(part, prefix)
             if reason is not None and item.read.parsed is not None:
                 item.read.parsed.skipped.append(
                     SkippedPart(part.filename, part.content_type, reason)
                 )
                 item.sections.remove(fetch)
+            elif prefix and fetch == peek:  # a one-part message is fetched whole, with headers
+                item.peeked[fetch] = prefix
 
 
 def _peeked_parts(item: _Pending) -> list[tuple[str, str, Part]]:
@@ -226,7 +233,7 @@ def _not_what_it_claims(part: Part, prefix: bytes) -> str | None:
 
 def _fetch(session: ImapSession, pending: list[_Pending], limits: ScanLimits) -> None:
     """Fetch each pending message's `sections` and add them to its parsed message."""
-    wanted = {item.outline.uid: _items_for(item.sections) for item in pending if item.sections}
+    wanted = {item.outline.uid: _items_for(item, limits) for item in pending if item.sections}
     fetched = session.sections(wanted)
     for item in pending:
         if not item.sections:
@@ -242,10 +249,23 @@ def _fetch(session: ImapSession, pending: list[_Pending], limits: ScanLimits) ->
         item.sections = []
 
 
-def _items_for(sections: list[str]) -> list[str]:
-    if sections == [""]:
+def _items_for(item: _Pending, limits: ScanLimits) -> list[str]:
+    if item.sections == [""]:
         return [""]
-    return [name for section in sections for name in (f"{section}.MIME", section)]
+    return [
+        name
+        for section in item.sections
+        for name in (f"{section}.MIME", _rest_of(item, section, limits))
+    ]
+
+
+def _rest_of(item: _Pending, section: str, limits: ScanLimits) -> str:
+    """What is left to fetch of a part: all of it, or what follows the prefix its look fetched.
+    The count bounds every part within the limit (base64 carries 3 bytes in 4): one count for
+    the batch, so its messages still share one FETCH."""
+    if section not in item.peeked:
+        return section
+    return f"{section}<{PEEK_BYTES}.{limits.max_attachment_bytes * 4 // 3 + 4}>"
 
 
 def _add_fetched(item: _Pending, data: dict[str, bytes], limits: ScanLimits) -> None:
@@ -258,4 +278,5 @@ def _add_fetched(item: _Pending, data: dict[str, bytes], limits: ScanLimits) -> 
         item.read.parsed = whole
         return
     for section in item.sections:
-        add_part(parsed, data.get(f"{section}.MIME", b""), data.get(section, b""), limits)
+        body = item.peeked.get(section, b"") + data.get(_rest_of(item, section, limits), b"")
+        add_part(parsed, data.get(f"{section}.MIME", b""), body, limits)

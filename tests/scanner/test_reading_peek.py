@@ -106,6 +106,7 @@ def test_real_pdfs_and_a_photo_are_still_fetched_and_read(
         ("invoice.jpg", photo)
     ]
     for read in (real, junk):
+        assert read.bytes_fetched < read.full_size  # the look's bytes are not fetched twice
         [invoice] = find_invoices(parsed(read)).invoices
         assert (invoice.invoice_number, str(invoice.total_amount)) == ("103767", "681.87")
         assert parsed(read).skipped == []
@@ -127,17 +128,18 @@ def test_a_batch_peeks_in_one_round_trip(mailbox: tuple[Dovecot, ImapLogin]) -> 
         uids = session.search(["ALL"])
         fetch = session.client.fetch
 
-        def counted(messages, items, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def counted(messages, items, *args, **kwargs):
             commands.append(list(items))
             return fetch(messages, items, *args, **kwargs)
 
-        session.client.fetch = counted  # type: ignore[method-assign]
+        session.client.fetch = counted
         first, second, third = read_batch(session, uids, DEFAULT_LIMITS)
 
-    # Outline, text bodies, one look at all three attachments, the one that passed.
+    # Outline, text bodies, one look at all three attachments, the rest of the one that passed
+    # (up to the largest part within the limit, as base64).
     assert len(commands) == 4
     assert commands[2] == [f"BODY.PEEK[2]<0.{PEEK_BYTES}>"]
-    assert commands[3] == ["BODY.PEEK[2.MIME]", "BODY.PEEK[2]"]
+    assert commands[3] == ["BODY.PEEK[2.MIME]", f"BODY.PEEK[2]<{PEEK_BYTES}.20971524>"]
     assert parsed(first).skipped == [NOT_A_PDF] == parsed(third).skipped
     assert [a.payload for a in parsed(second).attachments] == [REAL_PDF]
 
@@ -155,6 +157,8 @@ def test_prefixes_are_the_first_bytes_of_each_section(mailbox: tuple[Dovecot, Im
         [uid] = session.search(["ALL"])
         whole = session.sections({uid: ["2", "3"]})[uid]
         first = session.prefixes({uid: ["2", "3", "9"]}, 100)[uid]
+        rest = session.sections({uid: ["2<100.1000000>", "3<100.1000000>"]})[uid]
 
     assert first == {"2": whole["2"][:100], "3": whole["3"], "9": b""}
+    assert rest == {"2<100.1000000>": whole["2"][100:], "3<100.1000000>": b""}
     assert len(whole["2"]) > 100 > len(whole["3"])
