@@ -215,20 +215,32 @@ class ImapSession:
 
     def sections(self, wanted: dict[int, list[str]]) -> dict[int, dict[str, bytes]]:
         """For each uid, the named body sections ("" is the whole message, "2.1" a part,
-        "2.1.MIME" its header), as the server holds them (still transfer-encoded). One FETCH
-        per distinct set of sections: parts of a batch usually share their numbering."""
+        "2.1.MIME" its header), as the server holds them (still transfer-encoded). A name may
+        end in a range of bytes, "2<2048.9000>": at most 9000 of them from offset 2048. One
+        FETCH per distinct set of sections: parts of a batch usually share their numbering."""
         by_sections: dict[tuple[str, ...], list[int]] = {}
         for uid, names in wanted.items():
             if names:
                 by_sections.setdefault(tuple(names), []).append(uid)
         result: dict[int, dict[str, bytes]] = {}
         for section_names, uids in by_sections.items():
-            items = [f"BODY.PEEK[{name}]" for name in section_names]
+            items = [_fetch_item(name) for name in section_names]
             with self._failing("Fetching messages"):
                 fetched = self.client.fetch(uids, items)
             for uid, data in fetched.items():
-                result[uid] = {name: _section(data, name) for name in section_names}
+                result[uid] = {name: _answered(data, name) for name in section_names}
         return result
+
+    def prefixes(self, wanted: dict[int, list[str]], length: int) -> dict[int, dict[str, bytes]]:
+        """For each uid, the first `length` bytes of the named sections (fewer when a section
+        is shorter), still transfer-encoded: a look at a part before it is fetched whole. One
+        FETCH per distinct set of sections, as `sections`."""
+        ranged = {uid: [f"{name}<0.{length}>" for name in names] for uid, names in wanted.items()}
+        fetched = self.sections(ranged)
+        return {
+            uid: {name.partition("<")[0]: value for name, value in data.items()}
+            for uid, data in fetched.items()
+        }
 
 
 def failure_class(exc: BaseException, phase: _Phase) -> str:
@@ -298,8 +310,18 @@ def _shutdown(client: IMAPClient) -> None:
         client.shutdown()
 
 
-def _section(data: dict[bytes, Any], name: str) -> bytes:
-    value = data.get(f"BODY[{name}]".encode())
+def _fetch_item(name: str) -> str:
+    """ "2" as BODY.PEEK[2], "2<0.2048>" as BODY.PEEK[2]<0.2048>."""
+    section, bracket, partial = name.partition("<")
+    return f"BODY.PEEK[{section}]" + (f"<{partial}" if bracket else "")
+
+
+def _answered(data: dict[bytes, Any], name: str) -> bytes:
+    # BODY.PEEK[2]<2048.9000> is answered as BODY[2]<2048> (RFC 3501 7.4.2): the count is left
+    # out; BODY.PEEK[2] as BODY[2].
+    section, _, partial = name.partition("<")
+    key = f"BODY[{section}]" + (f"<{partial.partition('.')[0]}>" if partial else "")
+    value = data.get(key.encode())
     return bytes(value) if value else b""
 
 

@@ -19,7 +19,8 @@ from scanner.reading import ReadMessage, read_batch
 from tests.support.dovecot import Dovecot
 
 WHEN = datetime.now(UTC) - timedelta(days=3)
-PHOTO = random.Random(1).randbytes(600_000)
+# Begins as a JPEG does: a large photo is fetched only when its first bytes are a JPEG's.
+PHOTO = b"\xff\xd8\xff\xe0" + random.Random(1).randbytes(600_000)
 PDF = b"%PDF-1.4\n" + random.Random(2).randbytes(200_000) + b"\n%%EOF\n"
 _users = count()
 
