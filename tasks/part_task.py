@@ -50,6 +50,10 @@ from tasks.runtime import run, runtime
 log = logging.getLogger(__name__)
 
 
+class AccountRemoved(Exception):
+    """The scan's account is gone (removeEmailAccount cancels its scan first, so this is rare)."""
+
+
 @app.task(name=PART_TASK, bind=True)
 def scan_part(self: Task, task_id: str, part_key: str, attempt: int) -> None:
     """Read the part `part_key` of the split ScanTask `task_id`, in its attempt `attempt`."""
@@ -82,7 +86,7 @@ async def part_task(
         await send_lost(stored, lost_messages(stored, utcnow(), empty))
     except TaskNoLongerRunning:
         log.info("scan %s part %s stopped: no longer this run's", task_id, part_key)
-    except ImapError as exc:
+    except (ImapError, AccountRemoved) as exc:
         await _fail(recorder.task, str(exc))
     except (TimeoutError, SoftTimeLimitExceeded):
         await _fail(recorder.task, "The scan exceeded its time limit")
@@ -120,7 +124,7 @@ async def _read(recorder: PartRecorder) -> bool:
     task, mark = recorder.task, recorder.mark
     account = await EmailAccount.get(PydanticObjectId(task.account_id))
     if account is None:
-        raise TaskNoLongerRunning("the account was removed")
+        raise AccountRemoved("The email account was removed")
     assert task.position is not None
     groups = task.scan_type is ScanType.GROUPS
     criteria = (

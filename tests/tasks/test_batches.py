@@ -13,8 +13,8 @@ from models import Invoice, ScanTask
 from models.enums import TaskStatus
 from tasks import batches, recorder
 from tasks.batches import FIND_CHUNK, FolderFindings
-from tasks.recorder import TaskRecorder
 from tasks.mailbox import scan_limits
+from tasks.recorder import TaskRecorder
 from tests.support.mail import text_invoice
 from tests.support.scans import read_messages, running_scan_task, stored
 

@@ -16,8 +16,8 @@ from scanner.messages import parse_message
 from scanner.reading import ReadMessage
 from tasks.batches import FolderFindings
 from tasks.heartbeat import HEARTBEAT_INTERVAL_SECONDS, Heartbeat
-from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tasks.mailbox import scan_limits
+from tasks.recorder import TaskNoLongerRunning, TaskRecorder
 from tests.support.mail import long_pdf_invoice
 from tests.support.scans import read_messages, running_scan_task, stored
 

@@ -21,9 +21,9 @@ from scanner.reading import ReadMessage, read_batch
 from scanner.window import window_start
 from tasks.batches import invoices_of_batch, store_new
 from tasks.folder_sync import remember_read
+from tasks.mailbox import scan_limits
 from tasks.progress import task_channel
 from tasks.reaper import reap_stale_tasks
-from tasks.mailbox import scan_limits
 from tests.support.mail import plain_mail, text_invoice
 from tests.support.scans import mailbox_account, wait_until_finished
 
