@@ -29,6 +29,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time of `root` and every process below it, including those that ended meanwhile:
+    each live process's own time plus the time of the children it has waited for (cutime and
+    cstime), where an ended pool process or IMAP session leaves its time."""
+    total = 0.0
+    for pid in descendants(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # it ended meanwhile: its time is now its parent's
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+    return total
+
+
 def _cpu_or_zero(pid: int) -> float:
     try:
         return cpu_seconds(pid)
