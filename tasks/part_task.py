@@ -40,7 +40,7 @@ from tasks.mailbox import (
     scan_limits,
 )
 from tasks.part_recorder import PartRecorder
-from tasks.parts import finish_split, hand_out, lost_messages, queue_is_empty, send_lost, send_part
+from tasks.parts import finish_split, hand_out, resend_lost, send_part
 from tasks.publisher import PART_TASK
 from tasks.queue_depth import scans_waiting
 from tasks.read_ahead import ReadAhead
@@ -82,8 +82,7 @@ async def part_task(
             await finish_split(stored, redis)
             return
         await hand_out(stored)
-        empty = await queue_is_empty()
-        await send_lost(stored, lost_messages(stored, utcnow(), empty))
+        await resend_lost(stored)
     except TaskNoLongerRunning:
         log.info("scan %s part %s stopped: no longer this run's", task_id, part_key)
     except (ImapError, AccountRemoved) as exc:

@@ -158,6 +158,28 @@ async def send_lost(task: ScanTask, lost: list[tuple[str, PartMark]]) -> int:
     return sent
 
 
+async def resend_lost(task: ScanTask) -> None:
+    """After a part ended: send again the messages of QUEUED parts found lost. When no other
+    part is RUNNING, nothing else would look before the reaper (a Redis that restarted empty
+    took every QUEUED part's message): wait until the youngest QUEUED part could be judged,
+    then look once more."""
+    for _ in range(2):
+        lost = lost_messages(task, utcnow(), await queue_is_empty())
+        if lost:
+            await send_lost(task, lost)
+            return
+        marks = [mark for _, mark in _parts(task)]
+        queued = [_aware(m.since) for m in marks if m.state is PartState.QUEUED and m.since]
+        if not queued or any(m.state is PartState.RUNNING for m in marks):
+            return
+        judged = max(queued) + timedelta(seconds=LOST_MESSAGE_SECONDS + 0.5)
+        await asyncio.sleep(max(0.0, (judged - utcnow()).total_seconds()))
+        stored = await ScanTask.get(task.id)
+        if stored is None or stored.status is not TaskStatus.PROGRESS:
+            return
+        task = stored
+
+
 def _aware(moment: datetime) -> datetime:
     # The store gives datetimes back in UTC without a zone.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from scanner.extraction.amounts import amounts_in
-from scanner.extraction.labels import find_labels, label_pattern
+from scanner.extraction.labels import find_labels, invoice_file_prefix, label_pattern
 from scanner.extraction.vocabulary import (
     INVOICE,
     KIND_PATTERNS,
@@ -69,14 +69,33 @@ def is_invoice_body(lines: list[str], context: MailContext) -> bool:
     caller also needs a total in it). The body must name itself an invoice (a title or a number
     label), or be a company's mail whose subject does ("Your Uber trip receipt"): a person's
     mail, or a reply, only talks about invoices."""
+    subject_kind = kind_of_name(context.topic)
+    machine_sent = not context.from_person and context.topic == context.subject
+    if not (machine_sent and subject_kind == INVOICE) and not _may_name_itself_invoice(lines):
+        return False  # most mail: decided without weighing every kind's words in the body
     scores = document_evidence(lines)
     own = scores[INVOICE]
-    subject_kind = kind_of_name(context.topic)
     _add(scores, subject_kind, SUBJECT_WEIGHT)
-    machine_sent = not context.from_person and context.topic == context.subject
     if own < LABEL_WEIGHT and not (machine_sent and subject_kind == INVOICE):
         return False
     return _wins(scores, SUBJECT_WEIGHT if own < LABEL_WEIGHT else THRESHOLD)
+
+
+def _may_name_itself_invoice(lines: list[str]) -> bool:
+    """False when a body's own invoice evidence surely stays under LABEL_WEIGHT: its words
+    alone weigh at most 2, so it needs an invoice title, an invoice number label or a demand
+    for payment, and this looks for the words those need (in the lines document_evidence
+    reads), not for the title itself: a cheap test that never says False for a body that
+    names itself an invoice."""
+    head = lines[:_TITLE_LINES]
+    invoice_words = KIND_PATTERNS[INVOICE]
+    if invoice_words.search("\n".join(head)) is not None:
+        return True
+    if any(invoice_file_prefix().search(line) for line in head):
+        return True
+    if any(LABEL_PATTERNS[INVOICE].search(line) for line in lines[:_LABEL_LINES]):
+        return True
+    return any(_demands_payment(line) for line in lines[:_PAYMENT_LINES])
 
 
 def document_evidence(lines: list[str]) -> Counter[str]:

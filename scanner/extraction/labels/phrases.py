@@ -3,7 +3,8 @@
 A regular expression of hundreds of alternatives tries every one at every position of a text;
 invoices are read cell by cell, and that cost dominated a scan. Every phrase starts a word, so
 `Phrases` only tries positions where a word starts, and there only the phrases that begin with
-that letter (phrases that may begin with any letter, "*rechnung", are tried everywhere). Within
+that letter (phrases that may begin with any letter, "*rechnung", are tried everywhere), and
+only in a text that holds some phrase's longest literal piece at all. Within
 a letter's group the alternatives run longest first: a regular expression takes the first that
 matches, so the match at a position is its longest phrase.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 NUMBER_PLACEHOLDER = "{n}"
 _SEPARATORS = r"[\s\-./]*"
@@ -40,6 +42,25 @@ def phrase_regex(phrase: str) -> str:
     return head + pattern + tail
 
 
+def required_literal(phrase: str) -> str | None:
+    """A piece of text every match of `phrase` contains, case-folded: its longest literal
+    piece (None when it has none, a phrase of a number alone)."""
+    pieces = [
+        piece
+        for word in phrase.split()
+        if word != NUMBER_PLACEHOLDER
+        for piece in re.split(r"[.\-]", word.strip("*"))
+        if piece
+    ]
+    return max(pieces, key=len).casefold() if pieces else None
+
+
+@lru_cache(maxsize=64)
+def _folded(text: str) -> str:
+    # The same text is searched for every kind's phrases in turn.
+    return text.casefold()
+
+
 class Phrases:
     """Phrases, each of a concept, found where words start: the leftmost phrase, and of those
     starting there the longest (then the concept listed first)."""
@@ -63,20 +84,36 @@ class Phrases:
         }
         self._anywhere = compiled.pop("", None)
         self._by_first = compiled
+        # A text holding none of these holds none of the phrases: most texts a scan reads
+        # (newsletters, notifications) are dismissed by a substring search in C. Case-folded
+        # on both sides, which matches at least what a case-blind regular expression does.
+        needles = [required_literal(phrase) for _, _, phrase, _ in ranked]
+        literals = sorted({needle for needle in needles if needle is not None})
+        self._needles = (
+            re.compile("|".join(map(re.escape, literals)))
+            if literals and len(literals) == len({*needles})
+            else None
+        )
+        # Where a phrase may start: not a space, and a word's first character or a sign; only
+        # the letters that begin a phrase, unless some phrase may begin with any. Found by the
+        # regular expression engine, not a Python loop over every character of the text.
+        letters = "" if self._anywhere is not None else "".join(sorted(compiled))
+        first = f"(?=[{re.escape(letters)}])" if letters else ""
+        self._starts = re.compile(rf"(?=\S){first}(?:(?<![^\W_])|(?![^\W_]))", re.IGNORECASE)
         # The whole alternation, for composing larger patterns (used on short texts only).
         self.pattern = "|".join(f"(?:{phrase_regex(p)})" for _, _, p, _ in ranked) or "(?!)"
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The phrases of `text`, left to right, none overlapping another."""
-        index, length = 0, len(text)
-        while index < length:
-            char = text[index]
-            if char.isspace() or (char.isalnum() and index and text[index - 1].isalnum()):
-                index += 1
-                continue
-            match = self.match(text, index)
+        if not self._by_first and self._anywhere is None:
+            return
+        if self._needles is not None and self._needles.search(_folded(text)) is None:
+            return
+        index = 0
+        while (start := self._starts.search(text, index)) is not None:
+            match = self.match(text, start.start())
             if match is None:
-                index += 1
+                index = start.start() + 1
                 continue
             yield match
             index = match.end()
