@@ -11,10 +11,8 @@ costs seconds of the benchmark, not minutes.
 from __future__ import annotations
 
 import contextlib
-import dbm.dumb
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,9 +23,8 @@ from bench.large_scans import ScanClock, cpu_text, wait_status
 from bench.procstat import cpu_seconds, descendants
 from bench.scans import add_accounts, stop_workers
 from bench.stack import Stack
-from core.processes import celery_beat_args
 from tests.support.mailbox_mix import LargeMailbox
-from tests.support.services import parent_of, wait_for_log_line
+from tests.support.services import parent_of
 
 CONCURRENCY = 4
 KILL_AT = 0.3
@@ -72,31 +69,10 @@ def victim(task: Any, worker_pid: int) -> tuple[int, str]:
     return max(pool, key=cpu_seconds), "the busiest pool process"
 
 
-def start_beat(stack: Stack) -> subprocess.Popen[bytes]:
-    """Beat as Services.start_beat starts it, but on a schedule file made with dbm.dumb.
-
-    Why: on Python 3.13 shelve's default dbm is dbm.sqlite3, and beat embedded in the
-    maintenance worker dies on its first schedule sync with "dbm.sqlite3.error: locking
-    protocol" (tests/support/services.py's start_beat on this machine: within 45 s, with the
-    default settings too), leaving no reaper. dbm.open keeps an existing file's format, so a
-    dbm.dumb file made first keeps beat alive. The fix belongs in core/processes.py (the
-    `invoicescan beat` command has the same crash); this keeps the benchmark about recovery.
-    """
-    folder = stack.base / "beat-large"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("celerybeat-schedule*"):
-        old.unlink()
-    dbm.dumb.open(str(folder / "celerybeat-schedule"), "n").close()
-    log = stack.base / "beat-large.log"
-    process = stack.services.children.python("beat", *celery_beat_args(folder), log=log)
-    wait_for_log_line(log, "beat: Starting...", process, 30)
-    return process
-
-
 async def killed_scan(stack: Stack, big: LargeMailbox, timeout: float) -> tuple[str, bool]:
     """Part (c): the markdown section and whether its target was met."""
     with environment(REAPER_ENVIRONMENT):
-        beat = start_beat(stack)
+        beat = stack.services.start_beat()
     worker = stack.services.start_worker("large-killed", concurrency=CONCURRENCY)
     try:
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:

@@ -42,9 +42,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_beat(args: argparse.Namespace) -> None:
-    settings = _load_settings()
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    os.execvp(sys.executable, [sys.executable, "-m", *celery_beat_args(settings.DATA_DIR)])
+    _load_settings()  # refuses to start on invalid settings, before beat does
+    os.execvp(sys.executable, [sys.executable, "-m", *celery_beat_args()])
 
 
 def cmd_localdb(args: argparse.Namespace) -> None:

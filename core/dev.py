@@ -52,7 +52,7 @@ def run_dev(settings: Settings, *, host: str, port: int) -> int:
         _start_stores(settings, children, claim, host, port)
         children.python("worker", *celery_worker_args(1, "email_scanning", "dev@%h"))
         _start_ocr_worker(settings, children)
-        children.python("beat", *celery_beat_args(settings.DATA_DIR))
+        children.python("beat", *celery_beat_args())
         api = children.python("api", *uvicorn_args(host, port))
         wait_for_port(host, port, 60, api)
         _print_banner(host, port, settings.JWT_MAX_LIFETIME_SECONDS)

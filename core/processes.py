@@ -94,10 +94,10 @@ def ocr_worker_args(concurrency: int, hostname: str | None) -> list[str]:
     return celery_worker_args(concurrency, "ocr", hostname)
 
 
-def celery_beat_args(data_dir: Path) -> list[str]:
-    """`python -m` arguments of beat, its schedule file kept under DATA_DIR, embedded in the one
-    worker process of the `maintenance` queue (tasks.celery_app.MAINTENANCE_QUEUE), which runs
-    what beat schedules: the reaper must run while every scan worker is busy."""
+def celery_beat_args() -> list[str]:
+    """`python -m` arguments of beat, embedded in the one worker process of the `maintenance`
+    queue (tasks.celery_app.MAINTENANCE_QUEUE), which runs what beat schedules: the reaper must
+    run while every scan worker is busy. Its schedule lives in memory (tasks/celery_app.py)."""
     return [
         "celery",
         "-A",
@@ -112,8 +112,6 @@ def celery_beat_args(data_dir: Path) -> list[str]:
         "1",
         "--hostname",
         "maintenance@%h",
-        "--schedule",
-        str(data_dir / "celerybeat-schedule"),
     ]
 
 

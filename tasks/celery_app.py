@@ -78,6 +78,12 @@ app.conf.update(
     # CPU per publish here (1 ms pooled). Scan messages, which need no declaration to arrive,
     # go out on one kept connection instead (tasks/publisher.py).
     broker_pool_limit=0,
+    # Beat keeps its schedule in memory. The default PersistentScheduler keeps it in a shelve,
+    # which on Python 3.13 is a dbm.sqlite3 file; beat embedded in the maintenance worker died
+    # at its first sync there ("dbm.sqlite3.error: locking protocol"), leaving no reaper. Every
+    # entry is an interval or a daily time, so nothing is lost when beat restarts: an interval
+    # entry is first due one interval after the start.
+    beat_scheduler="celery.beat:Scheduler",
 )
 
 

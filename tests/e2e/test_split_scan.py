@@ -198,6 +198,8 @@ async def test_a_killed_part_is_recovered_alone(
     beat = services.start_beat()
     try:
         final = await wait_until_finished(task.id, 150, seen=states)
+        # Beat lived through its schedule's syncs (its shelve on dbm.sqlite3 used to die).
+        assert beat.poll() is None
     finally:
         services.stop_child(beat)
 

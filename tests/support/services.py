@@ -127,14 +127,10 @@ class Services:
 
     def start_beat(self) -> subprocess.Popen[bytes]:
         """Celery beat with the schedule of tasks/celery_app.py, as `invoicescan beat` runs it;
-        its schedule file starts afresh, so every interval entry is first due one interval
-        after this call."""
-        data_dir = self.base / "beat"
-        data_dir.mkdir(parents=True, exist_ok=True)
-        for old in data_dir.glob("celerybeat-schedule*"):
-            old.unlink()
+        its schedule lives in memory, so every interval entry is first due one interval after
+        this call."""
         log = self._log("beat")
-        process = self.children.python("beat", *celery_beat_args(data_dir), log=log)
+        process = self.children.python("beat", *celery_beat_args(), log=log)
         wait_for_log_line(log, "beat: Starting...", process, 30)
         return process
 

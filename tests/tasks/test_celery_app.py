@@ -9,7 +9,6 @@ import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from celery.schedules import crontab
@@ -99,7 +98,7 @@ def test_beat_runs_the_reaper_and_the_housekeeping(monkeypatch) -> None:
         assert entry["task"] in app.tasks
         assert app.amqp.router.route({}, entry["task"])["queue"].name == MAINTENANCE_QUEUE
     # `invoicescan beat` is also the worker of that queue, and its only one.
-    beat = celery_beat_args(Path("/data"))
+    beat = celery_beat_args()
     assert "--beat" in beat and beat[beat.index("-Q") + 1] == MAINTENANCE_QUEUE
     monkeypatch.setattr(settings, "SCHEDULED_SCAN_MINUTES", 45)
     rescan = beat_schedule()["rescan-accounts"]
