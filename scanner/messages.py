@@ -7,8 +7,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from scanner.limits import DEFAULT_LIMITS, ScanLimits
 
@@ -103,8 +105,22 @@ def add_part(
     _walk(parsed, _email_of(mime_header.rstrip(b"\r\n") + b"\r\n\r\n" + body), 0, limits)
 
 
+class _RememberedHeaders(HeaderRegistry):
+    """The standard header classes, each (name, value) parsed once: a message's Content-Type
+    is asked for again and again while its parts are walked, and the same Content-Type and
+    Content-Disposition lines recur across a mailbox. Parsed headers are immutable."""
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one instance, alive as long as the module
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        return super().__call__(name, value)
+
+
+# policy.default, but for its header factory (a documented policy attribute).
+_POLICY = policy.default.clone(header_factory=_RememberedHeaders())
+
+
 def _email_of(raw: bytes) -> EmailMessage:
-    msg = message_from_bytes(raw, policy=policy.default)
+    msg = message_from_bytes(raw, policy=_POLICY)
     if not isinstance(msg, EmailMessage):  # pragma: no cover - policy.default always gives one
         raise UnreadableMessage("not an RFC 5322 message")
     return msg
