@@ -62,11 +62,29 @@ def parent(pid: int) -> int | None:
 
 
 def victim(task: Any, worker_pid: int) -> tuple[int, str]:
-    """The pool process to kill, and why that one."""
+    """The pool process to kill, and why that one: one reading a part of the scan (a split
+    scan's planning process may have moved on), else the one the task names, else the
+    busiest."""
     pool = pool_processes(worker_pid)
+    parts = task.position.parts if task.position else {}
+    for key, part in sorted(parts.items()):
+        if part.state.value == "running" and part.worker_pid in pool:
+            return part.worker_pid, f"the process reading part {key}"
     if task.worker_pid in pool:
         return task.worker_pid, "the process the task names"
     return max(pool, key=cpu_seconds), "the busiest pool process"
+
+
+def attempts_text(task: Any) -> str:
+    """How often each part (or the task) ran."""
+    parts = task.position.parts if task.position else {}
+    if not parts:
+        return f"attempt {task.attempt}"
+    again = sorted(
+        (key for key, part in parts.items() if part.attempt > 1), key=lambda k: int(k[1:])
+    )
+    ran_again = ", ".join(f"{key} ({parts[key].attempt} runs)" for key in again) or "none"
+    return f"{len(parts)} parts, read again after the kill: {ran_again}"
 
 
 async def killed_scan(stack: Stack, big: LargeMailbox, timeout: float) -> tuple[str, bool]:
@@ -102,7 +120,7 @@ async def killed_scan(stack: Stack, big: LargeMailbox, timeout: float) -> tuple[
         f"{REAPER_ENVIRONMENT['REAPER_INTERVAL_SECONDS']} s). At {hit.emails_scanned:,} messages "
         f"read ({killed_at:.1f} s in), {why} (pid {pid}) was killed with SIGKILL.",
         "",
-        f"- The scan: {run.text()}; attempt {run.task.attempt}, "
+        f"- The scan: {run.text()}; {attempts_text(run.task)}, "
         f"{run.task.emails_scanned:,} of {run.task.emails_total or 0:,} messages counted, "
         f"{run.task.error_count} errors.",
         f"- CPU over the scan: {cpu_text(run.cpu, run.seconds)}.",
