@@ -41,6 +41,10 @@ class Kind:
     skip: bytes
     shows: str
 
+    @property
+    def is_image(self) -> bool:
+        return any(declared.startswith("image/") for declared in self.types)
+
     def matches(self, first: bytes, complete: bool) -> bool | None:
         """Whether `first` (decoded) begins as this kind must; None when too few bytes were
         seen to tell (and `complete` says they are not the whole part)."""
@@ -101,7 +105,12 @@ def mismatch(filename: str, content_type: str, first: bytes, complete: bool = Fa
     """Why a part's decoded first bytes show it is none of the kinds it claims to be; None when
     they match one, when it claims no kind we know, or when too few bytes were seen to tell."""
     claimed = claimed_kinds(filename, content_type)
-    if not claimed or any(kind.matches(first, complete) is not False for kind in claimed):
+    accepted = list(claimed)
+    if any(kind.is_image for kind in claimed):
+        # A PNG named .jpg or sent as image/jpeg is common, and OCR opens an image by its
+        # bytes: a part that claims to be an image may be any image.
+        accepted += [kind for kind in kinds() if kind.is_image and kind not in claimed]
+    if not claimed or any(kind.matches(first, complete) is not False for kind in accepted):
         return None
     names = " or ".join(kind.name for kind in claimed)
     shows = " or ".join(kind.shows for kind in claimed)

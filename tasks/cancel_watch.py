@@ -9,9 +9,10 @@ away, so after every quiet spell the stored status is read as well.
 
 Only the store decides: an event that says the task is not in PROGRESS is a reason to read it.
 The task is this run's while it is active and its attempt is this run's: a reaper that takes it
-back counts the next attempt (tasks/reaper.py), and a PENDING read just after this run's own
-start is not a cancel (the embedded store may answer a read from another connection before it
-shows the write that started the run).
+back counts the next attempt (tasks/reaper.py; a part of a split scan taken back raises the
+part's attempt, not the task's, and its old run stops at its next write, fenced by the part's),
+and a PENDING read just after this run's own start is not a cancel (the embedded store may
+answer a read from another connection before it shows the write that started the run).
 """
 
 from __future__ import annotations

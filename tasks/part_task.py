@@ -20,6 +20,7 @@ from beanie import PydanticObjectId
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from pymongo import ReturnDocument
+from redis.asyncio import Redis
 
 from core.settings import settings
 from models import EmailAccount, ScanTask
@@ -31,7 +32,7 @@ from scanner.imap import ImapError
 from tasks.batches import FolderFindings
 from tasks.celery_app import app
 from tasks.heartbeat import Heartbeat
-from tasks.lifecycle import end_task
+from tasks.lifecycle import terminal_changes
 from tasks.mailbox import (
     FETCH_BATCH_SIZE,
     SCAN_TIME_LIMIT_SECONDS,
@@ -41,6 +42,7 @@ from tasks.mailbox import (
 )
 from tasks.part_recorder import PartRecorder
 from tasks.parts import finish_split, hand_out, resend_lost, send_part
+from tasks.progress import TaskState, publish_task_state
 from tasks.publisher import PART_TASK
 from tasks.queue_depth import scans_waiting
 from tasks.read_ahead import ReadAhead
@@ -86,12 +88,12 @@ async def part_task(
     except TaskNoLongerRunning:
         log.info("scan %s part %s stopped: no longer this run's", task_id, part_key)
     except (ImapError, AccountRemoved) as exc:
-        await _fail(recorder.task, str(exc))
+        await fail_scan(recorder, redis, str(exc))
     except (TimeoutError, SoftTimeLimitExceeded):
-        await _fail(recorder.task, "The scan exceeded its time limit")
+        await fail_scan(recorder, redis, "The scan exceeded its time limit")
     except Exception:
         log.exception("scan %s part %s failed", task_id, part_key)
-        await _fail(recorder.task, "Internal error while scanning")
+        await fail_scan(recorder, redis, "Internal error while scanning")
 
 
 async def _claim(task_id: str, part_key: str, attempt: int, worker: str | None) -> ScanTask | None:
@@ -160,9 +162,21 @@ async def _others_waiting(started: float) -> bool:
     return await scans_waiting(runtime().broker) > 0
 
 
-async def _fail(task: ScanTask, error: str) -> None:
-    """End the whole task FAILURE (a part that cannot be read leaves the scan incomplete),
-    unless it already ended."""
-    stored = await end_task(task, TaskStatus.FAILURE, runtime().redis, error=error)
+async def fail_scan(recorder: PartRecorder, redis: Redis, error: str) -> None:
+    """End the whole task FAILURE (a part that cannot be read leaves the scan incomplete), but
+    only while this run still holds its part: a run the reaper took back, or a part already
+    DONE whose hand-out failed, leaves the scan to the other parts and the reaper."""
+    task = recorder.task
+    changes = terminal_changes(TaskStatus.FAILURE, task.started_at, error=error)
+    stored = await ScanTask.apply_changes(
+        task.id, changes, only_if={TaskStatus.PROGRESS}, where=recorder.fence()
+    )
     if stored is None:
-        log.info("scan %s: already ended, not failed with %r", task.id, error)
+        log.info(
+            "scan %s part %s: not this run's any more, not failed with %r",
+            task.id,
+            recorder.part_key,
+            error,
+        )
+        return
+    await publish_task_state(redis, TaskState.from_document(stored))

@@ -20,6 +20,7 @@ from models.enums import TaskStatus
 from models.scan_task import attempt_is
 from tasks.celery_app import app
 from tasks.lifecycle import end_task, terminal_changes
+from tasks.ocr_accounting import finish_or_wait
 from tasks.ocr_reaper import reap_stale_ocr_jobs
 from tasks.part_reaper import reap_parts
 from tasks.progress import TaskState, publish_task_state
@@ -57,8 +58,26 @@ async def reap_stale_tasks(redis: Redis, now: datetime | None = None) -> int:
         }
     ).to_list()
     taken = [await take_back(task, cutoff, redis) for task in stale]
-    recovered = await reap_parts(now, redis)
+    recovered = await reap_parts(now, redis) + await end_unended(cutoff, redis)
     return sum(taken) + recovered + await resend_waiting(now) + await reap_stale_ocr_jobs(now)
+
+
+async def end_unended(cutoff: datetime, redis: Redis) -> int:
+    """End the tasks that read every message and have no OCR job left, but were not ended:
+    the process that would have ended them was lost between the two writes. How many."""
+    unended = await ScanTask.find(
+        {
+            "status": TaskStatus.PROGRESS.value,
+            "reading_done": True,
+            "ocr_pending": {"$lte": 0},
+            "heartbeat_at": {"$lt": cutoff},
+        }
+    ).to_list()
+    ended = 0
+    for task in unended:
+        log.warning("scan %s: every message read, but not ended; ending it", task.id)
+        ended += await finish_or_wait(task, redis) is not None
+    return ended
 
 
 async def resend_waiting(now: datetime) -> int:

@@ -19,8 +19,9 @@ BASE, PORTS = prepare_environment("invoicescan-tests-")
 # Short, so a test can see a silent subscription read the store again (default 60 s).
 os.environ["SUBSCRIPTION_QUIET_REREAD_SECONDS"] = "2"
 # Scans of more than 400 messages are split into parts (default 1,000), so the tests' larger
-# mailboxes (900 messages across a Redis restart, tests/e2e/test_split_scan.py) are read as a
-# split scan spread over the worker's processes; the smaller ones still in one go.
+# mailboxes (900 messages across a Redis restart in tests/e2e/test_redis_restart.py, 1,000 in
+# tests/e2e/test_split_scan.py) are read as split scans spread over the worker's processes;
+# the smaller ones still in one go.
 os.environ["SCAN_PART_MESSAGES"] = "400"
 USE_REAL_MONGODB = uses_real_mongodb()
 

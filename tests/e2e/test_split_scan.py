@@ -121,6 +121,9 @@ async def test_a_large_scan_is_read_in_parts_by_every_process(
     assert final.status is TaskStatus.SUCCESS, final.error
     assert (final.emails_total, final.emails_scanned, final.error_count) == (MESSAGES, MESSAGES, 0)
     assert final.invoices_found == len(expected)
+    # The parts' own counts (SUCCESS counts the stored invoices again): never one too many.
+    counted = [s.invoices_found for s in states if s.status is TaskStatus.PROGRESS]
+    assert counted and max(counted) <= len(expected)
     assert (final.parts_total, final.parts_done, final.parts_in_flight) == (PARTS, PARTS, 0)
     assert final.position is not None
     parts = list(final.position.parts.values())
@@ -147,7 +150,7 @@ async def test_a_large_scan_is_read_in_parts_by_every_process(
     assert (rescan.emails_total, rescan.parts_total) == (0, 0)
 
 
-async def test_a_cancel_stops_every_part(shared_mailbox, worker, redis) -> None:
+async def test_a_cancel_stops_every_part(shared_mailbox, dovecot, worker, redis) -> None:
     mailbox, _ = shared_mailbox
     account = await account_on(mailbox)
     task = await start_scan(account, ScanType.INBOX, 3, redis)
@@ -168,6 +171,17 @@ async def test_a_cancel_stops_every_part(shared_mailbox, worker, redis) -> None:
     assert (later.emails_scanned, later.seq) == (settled.emails_scanned, settled.seq)
     assert later.emails_scanned < MESSAGES
     assert await Invoice.find(Invoice.account_id == str(account.id)).count() == invoices
+    # No part reads on unseen: both pool processes are free, and a new scan starts at once.
+    now = datetime.now(UTC)
+    small = await start_scan(
+        await mailbox_account(dovecot, [(text_invoice(1, now), now - timedelta(days=1))]),
+        ScanType.INBOX,
+        3,
+        redis,
+    )
+    asked = time.monotonic()
+    await wait_until(small.id, lambda t: t.status is not TaskStatus.PENDING, 30, every=0.05)
+    assert time.monotonic() - asked < 2
 
 
 async def test_a_killed_part_is_recovered_alone(

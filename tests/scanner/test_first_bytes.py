@@ -124,6 +124,14 @@ def test_images_match_their_kind(filename: str, content_type: str, format_: str)
     assert mismatch(filename, content_type, NOISE).startswith("not a")  # type: ignore[union-attr]
 
 
+def test_an_image_named_as_another_image_is_still_an_image() -> None:
+    assert mismatch("invoice.jpg", "image/jpeg", image("PNG") + NOISE) is None
+    assert mismatch("scan.png", "application/octet-stream", image("JPEG") + NOISE) is None
+    assert mismatch("invoice.jpg", "image/jpeg", b"%PDF-1.4" + NOISE) == (
+        "not a JPEG image: its first bytes are not FF D8 FF"
+    )
+
+
 def test_big_endian_tiff_and_a_riff_that_is_not_webp() -> None:
     assert mismatch("scan.tiff", "image/tiff", b"MM\x00*" + NOISE) is None
     assert mismatch("photo.webp", "image/webp", b"RIFF\x10\x00\x00\x00WAVEfmt " + NOISE) == (

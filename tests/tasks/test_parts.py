@@ -23,7 +23,9 @@ from tasks import part_reaper, parts
 from tasks.celery_app import app
 from tasks.part_reaper import parts_lost, reap_parts
 from tasks.part_recorder import PartRecorder
+from tasks.part_task import fail_scan
 from tasks.queue_depth import PART_PRIORITY
+from tasks.reaper import end_unended
 from tasks.recorder import TaskNoLongerRunning
 from tests.support.scans import stored
 
@@ -257,3 +259,29 @@ async def test_part_messages_wait_behind_whole_scans_in_kombus_lists(redis_url: 
         assert await client.llen(channel._q_for_pri(queue, PART_PRIORITY)) == 1
     finally:
         await client.aclose()
+
+
+async def test_a_part_run_taken_back_cannot_fail_the_scan(database, redis: Redis) -> None:
+    task = await split_task(2, state=PartState.RUNNING)
+    old_run = PartRecorder(task, "p0", redis)
+    await ScanTask.get_pymongo_collection().update_one(
+        {"_id": task.id}, {"$set": {"position.parts.p0.attempt": 2}}
+    )
+    await fail_scan(old_run, redis, "Fetching messages failed: timed out")
+    assert (await stored(task.id)).status is TaskStatus.PROGRESS
+    # The run that holds its part does fail the scan: a part left unread leaves it incomplete.
+    await fail_scan(PartRecorder(task, "p1", redis), redis, "Fetching messages failed: timed out")
+    final = await stored(task.id)
+    assert (final.status, final.error) == (
+        TaskStatus.FAILURE,
+        "Fetching messages failed: timed out",
+    )
+
+
+async def test_a_task_read_to_its_end_but_not_ended_is_ended(database, redis: Redis) -> None:
+    task = await split_task(1, state=PartState.DONE, parts_done=1, reading_done=True)
+    await ScanTask.get_pymongo_collection().update_one(
+        {"_id": task.id}, {"$set": {"heartbeat_at": utcnow() - LOST}}
+    )
+    assert await end_unended(utcnow() - LOST + timedelta(seconds=1), redis) == 1
+    assert (await stored(task.id)).status is TaskStatus.SUCCESS

@@ -52,13 +52,24 @@ def required_literal(phrase: str) -> str | None:
         for piece in re.split(r"[.\-]", word.strip("*"))
         if piece
     ]
-    return max(pieces, key=len).casefold() if pieces else None
+    return folded(max(pieces, key=len)) if pieces else None
+
+
+# What a case-blind regular expression takes for "i" but casefold does not: dotted capital I
+# (casefolded to "i" and a combining dot) and dotless i.
+_LIKE_I = str.maketrans({"\u0307": None, "ı": "i"})
+
+
+def folded(text: str) -> str:
+    """`text` case-folded so that a piece of it is found wherever a case-blind regular
+    expression of the piece would match."""
+    return text.casefold().translate(_LIKE_I)
 
 
 @lru_cache(maxsize=64)
 def _folded(text: str) -> str:
     # The same text is searched for every kind's phrases in turn.
-    return text.casefold()
+    return folded(text)
 
 
 class Phrases:
