@@ -66,7 +66,7 @@ def test_the_fast_search_finds_what_every_position_finds(name: str) -> None:
             ]
             assert fast == slow, text[:200]
             compared += len(slow)
-    assert compared > 100  # the texts hold phrases to find, not only misses
+    assert compared >= 50  # the texts hold phrases to find, not only misses
 
 
 def test_folding_matches_what_a_case_blind_expression_matches() -> None:
