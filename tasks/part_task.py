@@ -156,10 +156,17 @@ async def _read(recorder: PartRecorder) -> bool:
 
 
 async def _others_waiting(started: float) -> bool:
-    """Whether the part has had its slice of time and whole scans wait in the queue."""
+    """Whether the part has had its slice of time and a whole scan waits for a worker: a
+    message in the queue whose task is still PENDING (a scan cancelled while queued leaves its
+    message behind, which needs no worker to wait for)."""
     if time.monotonic() - started < settings.SCAN_SLICE_SECONDS:
         return False
-    return await scans_waiting(runtime().broker) > 0
+    if not await scans_waiting(runtime().broker):
+        return False
+    pending = await ScanTask.get_pymongo_collection().find_one(
+        {"status": TaskStatus.PENDING.value}, {"_id": 1}
+    )
+    return pending is not None
 
 
 async def fail_scan(recorder: PartRecorder, redis: Redis, error: str) -> None:
