@@ -19,7 +19,15 @@ from models.email_account import utcnow
 from models.enums import TaskStatus
 from models.scan_task import PartMark, PartState
 from tasks.lifecycle import terminal_changes
-from tasks.parts import finish_split, hand_out, lost_messages, queue_is_empty, send_lost, send_part
+from tasks.parts import (
+    as_utc,
+    finish_split,
+    hand_out,
+    lost_messages,
+    queue_is_empty,
+    send_lost,
+    send_part,
+)
 from tasks.progress import TaskState, publish_task_state
 
 log = logging.getLogger(__name__)
@@ -110,8 +118,4 @@ async def _take_back(
 
 
 def _before(moment: datetime | None, cutoff: datetime) -> bool:
-    if moment is None:
-        return False
-    if moment.tzinfo is None:  # the store gives back UTC without a zone
-        moment = moment.replace(tzinfo=cutoff.tzinfo)
-    return moment < cutoff
+    return moment is not None and as_utc(moment) < cutoff

@@ -131,7 +131,7 @@ def lost_messages(task: ScanTask, now: datetime, queue_empty: bool) -> list[tupl
         for key, mark in _parts(task)
         if mark.state is PartState.QUEUED
         and mark.since is not None
-        and (_aware(mark.since) < resend or (queue_empty and _aware(mark.since) < lost))
+        and (as_utc(mark.since) < resend or (queue_empty and as_utc(mark.since) < lost))
     ]
 
 
@@ -169,7 +169,7 @@ async def resend_lost(task: ScanTask) -> None:
             await send_lost(task, lost)
             return
         marks = [mark for _, mark in _parts(task)]
-        queued = [_aware(m.since) for m in marks if m.state is PartState.QUEUED and m.since]
+        queued = [as_utc(m.since) for m in marks if m.state is PartState.QUEUED and m.since]
         if not queued or any(m.state is PartState.RUNNING for m in marks):
             return
         judged = max(queued) + timedelta(seconds=LOST_MESSAGE_SECONDS + 0.5)
@@ -180,8 +180,8 @@ async def resend_lost(task: ScanTask) -> None:
         task = stored
 
 
-def _aware(moment: datetime) -> datetime:
-    # The store gives datetimes back in UTC without a zone.
+def as_utc(moment: datetime) -> datetime:
+    """`moment` with its zone: a store client that is not zone-aware gives UTC without one."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
