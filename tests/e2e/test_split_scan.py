@@ -20,9 +20,10 @@ from models.enums import ImapSecurity, ScanType, TaskStatus
 from models.scan_task import PartState
 from tasks.cancel import cancel_task
 from tasks.dispatch import start_scan
-from tests.support.mail import long_pdf_invoice, plain_mail, text_invoice
+from tests.support.mail import text_invoice
 from tests.support.scans import (
     assert_never_decreased,
+    invoice_mailbox,
     mailbox_account,
     stored,
     wait_until,
@@ -45,19 +46,7 @@ def kind(index: int) -> str:
 
 
 def large_mailbox() -> tuple[list[tuple[bytes, datetime]], set[str]]:
-    now = datetime.now(UTC)
-    messages, expected = [], set()
-    for index in range(MESSAGES):
-        when = now - timedelta(days=1 + index % 20, minutes=index)
-        if kind(index) == "pdf":
-            messages.append((long_pdf_invoice(index, when, PDF_PAGES), when))
-            expected.add(f"OS-{index:05d}")
-        elif kind(index) == "text":
-            messages.append((text_invoice(index, when), when))
-            expected.add(f"INV-{index:05d}")
-        else:
-            messages.append((plain_mail(index, when), when))
-    return messages, expected
+    return invoice_mailbox(MESSAGES, kind, PDF_PAGES)
 
 
 @pytest.fixture(scope="module")

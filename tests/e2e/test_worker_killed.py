@@ -15,9 +15,10 @@ from core.settings import settings
 from models import Invoice, ScanTask
 from models.enums import ScanType, TaskStatus
 from tasks.dispatch import start_scan
-from tests.support.mail import long_pdf_invoice, plain_mail, text_invoice
+from tests.support.mail import text_invoice
 from tests.support.scans import (
     assert_never_decreased,
+    invoice_mailbox,
     mailbox_account,
     wait_until,
     wait_until_finished,
@@ -39,17 +40,7 @@ def kind(index: int) -> str:
 
 def mailbox() -> tuple[list[tuple[bytes, datetime]], set[str]]:
     now = datetime.now(UTC)
-    messages, expected = [], set()
-    for index in range(MESSAGES):
-        when = now - timedelta(days=1 + index % 20, minutes=index)
-        if kind(index) == "pdf":
-            messages.append((long_pdf_invoice(index, when), when))
-            expected.add(f"OS-{index:05d}")
-        elif kind(index) == "text":
-            messages.append((text_invoice(index, when), when))
-            expected.add(f"INV-{index:05d}")
-        else:
-            messages.append((plain_mail(index, when), when))
+    messages, expected = invoice_mailbox(MESSAGES, kind)
     for index in range(OUTSIDE_WINDOW):
         when = now - timedelta(days=200 + index)
         messages.append((text_invoice(90_000 + index, when), when))

@@ -19,7 +19,7 @@ from models.scan_task import FolderMark, ScanPosition
 from scanner.messages import parse_message
 from scanner.reading import ReadMessage
 from tasks.mailbox import scan_limits
-from tests.support.mail import plain_mail, text_invoice
+from tests.support.mail import long_pdf_invoice, plain_mail, text_invoice
 from tests.support.proxy import StallingProxy
 
 
@@ -68,6 +68,27 @@ async def proxied_mailbox(
         yield await mailbox_account(dovecot, mails, port=port), proxy
     finally:
         await proxy.close()
+
+
+def invoice_mailbox(
+    count: int, kind: Callable[[int], str], pdf_pages: int = 20
+) -> tuple[list[tuple[bytes, datetime]], set[str]]:
+    """`count` mails of the last 20 days, each as `kind(index)` says: a `pdf_pages`-page PDF
+    invoice ("pdf"), a text invoice ("text") or a plain mail; and the invoice numbers a scan
+    must find in them."""
+    now = datetime.now(UTC)
+    messages, expected = [], set()
+    for index in range(count):
+        when = now - timedelta(days=1 + index % 20, minutes=index)
+        if kind(index) == "pdf":
+            messages.append((long_pdf_invoice(index, when, pdf_pages), when))
+            expected.add(f"OS-{index:05d}")
+        elif kind(index) == "text":
+            messages.append((text_invoice(index, when), when))
+            expected.add(f"INV-{index:05d}")
+        else:
+            messages.append((plain_mail(index, when), when))
+    return messages, expected
 
 
 async def running_scan_task(user_id: str, emails_total: int) -> ScanTask:
